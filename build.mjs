@@ -1,0 +1,37 @@
+// Bundles the two executables with esbuild: dist/hubify-proxy.mjs (the runtime that ships inside
+// images: one file, no node_modules) and dist/hubify.mjs (the CLI). Type checking is `npm run typecheck`.
+import { build } from 'esbuild';
+import { chmod, mkdir } from 'node:fs/promises';
+
+const banner = [
+  '#!/usr/bin/env node',
+  // Bundled CommonJS dependencies call require() for Node built-ins; give them one in ESM.
+  "import { createRequire as __hubifyCreateRequire } from 'node:module';",
+  'const require = __hubifyCreateRequire(import.meta.url);',
+].join('\n');
+
+const entries = [
+  { in: 'proxy/main.ts', out: 'dist/hubify-proxy.mjs' },
+  { in: 'cli/main.ts', out: 'dist/hubify.mjs' },
+];
+
+await mkdir('dist', { recursive: true });
+for (const entry of entries) {
+  const started = Date.now();
+  const result = await build({
+    entryPoints: [entry.in],
+    outfile: entry.out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minifySyntax: true,
+    legalComments: 'eof',
+    banner: { js: banner },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  await chmod(entry.out, 0o755);
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  console.log(`built ${entry.out} (${(bytes / 1024).toFixed(0)} KiB) in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,82 @@
+/**
+ * Forwards one HTTP request to an app and streams the answer back. Bodies are streamed both ways with
+ * backpressure and never buffered; a client that goes away aborts the upstream request.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Pool } from 'undici';
+import { buildDownstreamHeaders, type RewriteFacts } from './response-headers.ts';
+
+export type ForwardFailure = 'unreachable' | 'timeout' | 'aborted' | 'error';
+
+export class ForwardError extends Error {
+  readonly failure: ForwardFailure;
+  readonly code: string;
+  constructor(failure: ForwardFailure, code: string, message: string) {
+    super(message);
+    this.failure = failure;
+    this.code = code;
+  }
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EHOSTUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+function classify(error: unknown): ForwardError {
+  const code = (error as { code?: string }).code ?? 'ERROR';
+  const message = (error as Error).message;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return new ForwardError('timeout', code, message);
+  if (code === 'UND_ERR_ABORTED' || (error as Error).name === 'AbortError') return new ForwardError('aborted', code, message);
+  if (UNREACHABLE.has(code)) return new ForwardError('unreachable', code, message);
+  return new ForwardError('error', code, message);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+export interface HttpForwardOptions {
+  pool: Pool;
+  /** Path and query the app receives. */
+  path: string;
+  headers: Record<string, string | string[]>;
+  timeoutMs: number;
+  rewrite: RewriteFacts;
+}
+
+/**
+ * Resolves with the app's status once the response has been fully sent. Rejects with ForwardError only
+ * before any byte of the response was written (so the caller can still send an error page).
+ */
+export async function forwardHttp(req: IncomingMessage, res: ServerResponse, options: HttpForwardOptions): Promise<number> {
+  const abort = new AbortController();
+  const onClose = (): void => {
+    if (!res.writableFinished) abort.abort();
+  };
+  res.once('close', onClose);
+  let response;
+  try {
+    response = await options.pool.request({
+      method: req.method as 'GET',
+      path: options.path,
+      headers: options.headers,
+      body: hasBody(req) ? req : null,
+      signal: abort.signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: 0,
+    });
+  } catch (error) {
+    res.off('close', onClose);
+    throw classify(error);
+  }
+  res.writeHead(response.statusCode, buildDownstreamHeaders(response.headers, options.rewrite));
+  try {
+    await pipeline(response.body, res);
+  } catch {
+    // The client or the app went away mid-body: nothing can be sent any more.
+    res.destroy();
+  } finally {
+    res.off('close', onClose);
+  }
+  return response.statusCode;
+}

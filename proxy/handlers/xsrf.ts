@@ -1,0 +1,56 @@
+/**
+ * CSRF protection for the runtime's own state-changing endpoints (restart): a random token in an
+ * HttpOnly cookie that forms echo in `_xsrf` (or `X-XSRFToken`), compared in constant time, plus an
+ * Origin check when the browser sends one. Requests authenticated by a token header skip it, as on
+ * the hub. Apps keep their own CSRF policy: the runtime never blocks their POSTs (jupyterhub#4744).
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Authenticator } from '../auth/authenticator.ts';
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32}$/;
+const XSRF_MAX_AGE_SECONDS = 86_400;
+
+/** The XSRF token for a page, and the cookie to set when the browser has none yet. */
+export function xsrfTokenFor(req: IncomingMessage, auth: Authenticator): { token: string; setCookie: string | null } {
+  const existing = auth.readCookie(req, auth.cookies.xsrfName);
+  if (existing !== null && TOKEN_PATTERN.test(existing)) return { token: existing, setCookie: null };
+  const token = randomBytes(24).toString('base64url');
+  return { token, setCookie: auth.cookies.set(req, auth.cookies.xsrfName, token, XSRF_MAX_AGE_SECONDS) };
+}
+
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === 'null') return origin === undefined;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function xsrfValid(req: IncomingMessage, auth: Authenticator, submitted: string | null): boolean {
+  if (!sameOrigin(req)) return false;
+  const cookie = auth.readCookie(req, auth.cookies.xsrfName);
+  const header = req.headers['x-xsrftoken'] ?? req.headers['x-csrftoken'];
+  const given = submitted ?? (typeof header === 'string' ? header : null);
+  if (cookie === null || given === null || cookie.length !== given.length) return false;
+  return timingSafeEqual(Buffer.from(cookie), Buffer.from(given));
+}
+
+/** Reads a small urlencoded form body (bounded; larger bodies are refused). */
+export async function readSmallForm(req: IncomingMessage, limitBytes = 8192): Promise<URLSearchParams | null> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded')) {
+    req.resume();
+    return new URLSearchParams();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) return null;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
