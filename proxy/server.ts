@@ -168,7 +168,10 @@ function challenge(runtime: Runtime, req: IncomingMessage, res: ServerResponse, 
   runtime.metrics.authentications.inc({ result: 'anonymous' });
   const { config } = runtime;
   if (runtime.oauth !== null && isNavigation(req)) {
-    const { location, setCookie } = runtime.oauth.begin(req, req.url ?? config.prefix);
+    // Where to return after login: the normalised path (never `//host`), without any token.
+    const { path, query } = splitTarget(req.url ?? config.prefix);
+    const rest = removeTokenParam(query);
+    const { location, setCookie } = runtime.oauth.begin(req, rest === '' ? path : `${path}?${rest}`);
     return redirect(res, location, 302, [setCookie]);
   }
   runtime.logger.debug('unauthenticated request', { reason, path: (req.url ?? '').split('?')[0] });

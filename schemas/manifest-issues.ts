@@ -6,7 +6,8 @@
 /** Every code a manifest problem or warning can carry, with its one-line meaning. Never reuse a code. */
 export const MANIFEST_ISSUE_CODES = {
   HUBIFY_MANIFEST_NOT_FOUND: 'The manifest file does not exist.',
-  HUBIFY_MANIFEST_UNREADABLE: 'The manifest file exists but cannot be read (permissions, a directory, bad encoding).',
+  HUBIFY_MANIFEST_UNREADABLE:
+    'The manifest file exists but cannot be read (permissions, a directory, bad encoding).',
   HUBIFY_MANIFEST_SYNTAX: 'The file is not valid YAML or JSON.',
   HUBIFY_MANIFEST_TYPE: 'A value has the wrong type, such as text where a number belongs.',
   HUBIFY_MANIFEST_UNKNOWN_PROPERTY: 'A property the schema does not define, usually a typo.',
@@ -16,11 +17,13 @@ export const MANIFEST_ISSUE_CODES = {
   HUBIFY_MANIFEST_RANGE: 'A number is outside its allowed range.',
   HUBIFY_MANIFEST_FORMAT:
     'A text value or key does not have the required form (app name, path, variable or header name, icon).',
-  HUBIFY_MANIFEST_CONSTRAINT: 'Any other schema rule is broken, such as an empty list where one item is needed.',
+  HUBIFY_MANIFEST_CONSTRAINT:
+    'Any other schema rule is broken, such as an empty list where one item is needed.',
   HUBIFY_MANIFEST_RESERVED_NAME: 'An app name is a URL segment the runtime keeps for itself.',
   HUBIFY_MANIFEST_DUPLICATE_APP: 'Two apps have the same name.',
   HUBIFY_MANIFEST_UNKNOWN_DEFAULT_APP: 'defaultApp names no app of the manifest.',
-  HUBIFY_MANIFEST_NO_ADDRESS: 'An app without a command has neither a fixed port nor a socket path to proxy to.',
+  HUBIFY_MANIFEST_NO_ADDRESS:
+    'An app without a command has neither a fixed port nor a socket path to proxy to.',
   HUBIFY_MANIFEST_RELATIVE_PATH: 'A path that must be absolute (start with /) does not.',
   HUBIFY_MANIFEST_UNKNOWN_PLACEHOLDER: 'A {placeholder} the runtime does not know.',
   HUBIFY_MANIFEST_BAD_REGEX: 'An activity exclude pattern is not a valid JavaScript regular expression.',
@@ -69,7 +72,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
 /** A value as it appears after "got": JSON, shortened. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? `(${typeof value})`;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -29,7 +29,6 @@ export interface RuleInput {
 
 export type ManifestRule = (input: RuleInput, report: RuleReport) => void;
 
-
 function stringList(value: unknown): string[] | null {
   return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : null;
 }
@@ -98,7 +97,8 @@ export const commandlessAppHasAddress: ManifestRule = ({ apps }, report) => {
       rule: 'commandless-app-address',
       value: { command: app.command, port: app.port, unixSocket: app.unixSocket },
       code: 'HUBIFY_MANIFEST_NO_ADDRESS',
-      message: 'has no command, so it must already listen at a fixed address, but neither port nor a unixSocket path is set',
+      message:
+        'has no command, so it must already listen at a fixed address, but neither port nor a unixSocket path is set',
       hint: 'Add command: [...] so hubify starts the app, or set port: 8080 (or unixSocket: /path/app.sock) where it already listens.',
     });
   }
@@ -159,10 +159,13 @@ export const placeholdersAreKnown: ManifestRule = ({ apps }, report) => {
   const known = PLACEHOLDER_NAMES.map((name) => `{${name}}`).join(', ');
   for (const { index, app } of apps) {
     const texts: { at: (string | number)[]; text: string }[] = [];
-    (stringList(app.command) ?? []).forEach((text, position) => texts.push({ at: ['command', position], text }));
+    (stringList(app.command) ?? []).forEach((text, position) =>
+      texts.push({ at: ['command', position], text }),
+    );
     for (const [key, text] of stringEntries(app.environment)) texts.push({ at: ['environment', key], text });
     if (typeof app.cwd === 'string') texts.push({ at: ['cwd'], text: app.cwd });
-    for (const [key, text] of stringEntries(app.requestHeaders)) texts.push({ at: ['requestHeaders', key], text });
+    for (const [key, text] of stringEntries(app.requestHeaders))
+      texts.push({ at: ['requestHeaders', key], text });
     for (const { at, text } of texts) {
       const unknown = [...new Set(placeholdersIn(text).filter((name) => !isPlaceholderName(name)))];
       for (const name of unknown) {
@@ -185,8 +188,10 @@ export const placeholdersAreKnown: ManifestRule = ({ apps }, report) => {
 export const backoffIsOrdered: ManifestRule = ({ apps }, report) => {
   for (const { index, app } of apps) {
     if (!isRecord(app.restart)) continue;
-    const backoff = typeof app.restart.backoff === 'number' ? app.restart.backoff : APP_DEFAULTS.restart.backoff;
-    const maxBackoff = typeof app.restart.maxBackoff === 'number' ? app.restart.maxBackoff : APP_DEFAULTS.restart.maxBackoff;
+    const backoff =
+      typeof app.restart.backoff === 'number' ? app.restart.backoff : APP_DEFAULTS.restart.backoff;
+    const maxBackoff =
+      typeof app.restart.maxBackoff === 'number' ? app.restart.maxBackoff : APP_DEFAULTS.restart.maxBackoff;
     if (maxBackoff >= backoff) continue;
     report.error({
       at: ['apps', index, 'restart', app.restart.maxBackoff === undefined ? 'backoff' : 'maxBackoff'],

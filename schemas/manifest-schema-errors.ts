@@ -83,7 +83,8 @@ function listWords(values: readonly unknown[]): string {
 /** What a schema accepts, in words: "an integer from 0 to 65535", "true or false, or an absolute path". */
 export function describeSchema(schema: SchemaNode | undefined, many = false): string {
   if (schema === undefined) return many ? 'values' : 'a value';
-  if (Array.isArray(schema.anyOf)) return schema.anyOf.map((branch) => describeSchema(asNode(branch), many)).join(', or ');
+  if (Array.isArray(schema.anyOf))
+    return schema.anyOf.map((branch) => describeSchema(asNode(branch), many)).join(', or ');
   if (Array.isArray(schema.enum)) return `one of ${listWords(schema.enum)}`;
   if ('const' in schema) return JSON.stringify(schema.const);
   const pattern = typeof schema.pattern === 'string' ? SCHEMA_PATTERN_WORDS[schema.pattern] : undefined;
@@ -101,7 +102,8 @@ export function describeSchema(schema: SchemaNode | undefined, many = false): st
       return `${many ? 'lists' : 'a list'} of ${describeSchema(asNode(schema.items), true)}`;
     case 'object': {
       const values = asNode(schema.additionalProperties);
-      if (values !== undefined) return `${many ? 'mappings' : 'a mapping'} of names to ${describeSchema(values, true)}`;
+      if (values !== undefined)
+        return `${many ? 'mappings' : 'a mapping'} of names to ${describeSchema(values, true)}`;
       return many ? 'mappings' : 'a mapping (key: value lines)';
     }
     default:
@@ -127,7 +129,8 @@ export function flowText(value: unknown): string {
 }
 
 function exampleOf(schema: SchemaNode | undefined, key: PathSegment | undefined): string | undefined {
-  if (schema === undefined || !Array.isArray(schema.examples) || schema.examples.length === 0) return undefined;
+  if (schema === undefined || !Array.isArray(schema.examples) || schema.examples.length === 0)
+    return undefined;
   const example = flowText(schema.examples[0]);
   return typeof key === 'string' ? `${key}: ${example}` : example;
 }
@@ -162,7 +165,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
       row[j] = best;
     }
   }
@@ -251,10 +255,22 @@ function translate(error: ErrorObject, data: unknown): DraftIssue {
     case 'type':
     case 'anyOf': {
       if (at.length === 0 && (error.data === null || error.data === undefined)) {
-        return issue(error, at, 'HUBIFY_MANIFEST_TYPE', 'is empty', 'A manifest needs at least "schemaVersion: 1" and "apps:" (a list, may be empty).');
+        return issue(
+          error,
+          at,
+          'HUBIFY_MANIFEST_TYPE',
+          'is empty',
+          'A manifest needs at least "schemaVersion: 1" and "apps:" (a list, may be empty).',
+        );
       }
       const advice = withExample(typeAdvice(parent, error.data), parent, key);
-      return issue(error, at, 'HUBIFY_MANIFEST_TYPE', `must be ${describeSchema(parent)}, got ${got}`, advice);
+      return issue(
+        error,
+        at,
+        'HUBIFY_MANIFEST_TYPE',
+        `must be ${describeSchema(parent)}, got ${got}`,
+        advice,
+      );
     }
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
@@ -264,16 +280,22 @@ function translate(error: ErrorObject, data: unknown): DraftIssue {
       const hint =
         guess === undefined
           ? `Remove it or correct its spelling. Known here: ${known.join(', ')}.`
-          : `Did you mean "${guess}"? Known here: ${known.join(', ')}.`;
-      return { ...issue(error, [...at, name], 'HUBIFY_MANIFEST_UNKNOWN_PROPERTY', 'is not a known property', hint), value, atKey: true };
+          : `Did you mean "${guess}"?`;
+      return {
+        ...issue(error, [...at, name], 'HUBIFY_MANIFEST_UNKNOWN_PROPERTY', 'is not a known property', hint),
+        value,
+        atKey: true,
+      };
     }
     case 'required': {
       const name = String(params.missingProperty);
       const property = asNode(asNode(parent?.properties)?.[name]);
-      const description = typeof property?.description === 'string' ? ` (${property.description})` : '';
-      const example = exampleOf(property, name);
-      const hint = `Add ${example ?? name}${description}.`.replace(/\.\)\.$/, '.)');
-      return { ...issue(error, [...at, name], 'HUBIFY_MANIFEST_MISSING_PROPERTY', 'is required', hint), value: undefined };
+      const description = typeof property?.description === 'string' ? ` ${property.description}` : '';
+      const hint = `Add ${exampleOf(property, name) ?? name}.${description}`;
+      return {
+        ...issue(error, [...at, name], 'HUBIFY_MANIFEST_MISSING_PROPERTY', 'is required', hint),
+        value: undefined,
+      };
     }
     case 'const': {
       const allowed = JSON.stringify(params.allowedValue);
@@ -292,15 +314,30 @@ function translate(error: ErrorObject, data: unknown): DraftIssue {
       const allowed = Array.isArray(params.allowedValues) ? (params.allowedValues as unknown[]) : [];
       const words = allowed.filter((value): value is string => typeof value === 'string');
       const guess = typeof error.data === 'string' ? closestWord(error.data, words) : undefined;
-      const hint = guess === undefined ? `Use one of: ${words.join(', ')}.` : `Did you mean "${guess}"? Allowed: ${words.join(', ')}.`;
-      return issue(error, at, 'HUBIFY_MANIFEST_ENUM', `must be one of ${listWords(allowed)}, got ${got}`, hint);
+      const hint =
+        guess === undefined
+          ? `Use one of: ${words.join(', ')}.`
+          : `Did you mean "${guess}"? Allowed: ${words.join(', ')}.`;
+      return issue(
+        error,
+        at,
+        'HUBIFY_MANIFEST_ENUM',
+        `must be one of ${listWords(allowed)}, got ${got}`,
+        hint,
+      );
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const words = describeSchema(parent);
-      return issue(error, at, 'HUBIFY_MANIFEST_RANGE', `must be ${words}, got ${got}`, withExample(`Use ${words}.`, parent, key));
+      return issue(
+        error,
+        at,
+        'HUBIFY_MANIFEST_RANGE',
+        `must be ${words}, got ${got}`,
+        withExample(`Use ${words}.`, parent, key),
+      );
     }
     case 'pattern': {
       const source = String(params.pattern);
@@ -310,7 +347,11 @@ function translate(error: ErrorObject, data: unknown): DraftIssue {
       if (error.propertyName !== undefined) {
         const name = error.propertyName;
         const message = `has a key that is not ${one}: ${showValue(name)}`;
-        return { ...issue(error, [...at, name], 'HUBIFY_MANIFEST_FORMAT', message, hint), value: name, atKey: true };
+        return {
+          ...issue(error, [...at, name], 'HUBIFY_MANIFEST_FORMAT', message, hint),
+          value: name,
+          atKey: true,
+        };
       }
       return issue(error, at, 'HUBIFY_MANIFEST_FORMAT', `must be ${one}, got ${got}`, hint);
     }
@@ -330,7 +371,13 @@ function translate(error: ErrorObject, data: unknown): DraftIssue {
     case 'minItems': {
       const limit = numberOf(params.limit) ?? 1;
       const message = limit === 1 ? 'must not be an empty list' : `must have at least ${limit} items`;
-      return issue(error, at, 'HUBIFY_MANIFEST_CONSTRAINT', message, withExample('Add items, or remove the property.', parent, key));
+      return issue(
+        error,
+        at,
+        'HUBIFY_MANIFEST_CONSTRAINT',
+        message,
+        withExample('Add items, or remove the property.', parent, key),
+      );
     }
     default:
       return issue(

@@ -54,7 +54,9 @@ function locator(doc: Document, counter: LineCounter): Locate {
     let found: unknown = node;
     for (const [index, segment] of at.entries()) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = node.items.find(
+          (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+        );
         if (pair === undefined) break;
         if (atKey === true && index === at.length - 1) {
           found = pair.key;
@@ -123,7 +125,9 @@ function syntaxIssue(error: YAMLError, counter: LineCounter, lines: readonly str
     rule: 'yaml-syntax',
     value: (lines[line - 1] ?? '').trim(),
     message: `is not valid YAML or JSON: ${message}`,
-    hint: SYNTAX_HINTS[error.code] ?? 'Check the indentation, colons, quotes and brackets on and just before this line.',
+    hint:
+      SYNTAX_HINTS[error.code] ??
+      'Check the indentation, colons, quotes and brackets on and just before this line.',
     code: 'HUBIFY_MANIFEST_SYNTAX',
     line,
     column: col,
@@ -141,7 +145,12 @@ export function parseManifestText(text: string, sourceName: string): ManifestRes
   const lines = body.split(/\r?\n/);
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
-    return { ok: false, source: sourceName, issues: problems.map((e) => syntaxIssue(e, counter, lines)), warnings: [] };
+    return {
+      ok: false,
+      source: sourceName,
+      issues: problems.map((e) => syntaxIssue(e, counter, lines)),
+      warnings: [],
+    };
   }
   let data: unknown;
   try {

@@ -72,29 +72,35 @@ export class Authenticator {
     return this.cookies.set(req, this.cookies.sessionName, value, this.cookies.sessionMaxAgeSeconds);
   }
 
+  /**
+   * Tries each credential the request carries, in the hub's order; an invalid one does not hide a
+   * valid one behind it (a stale `?token=` in a bookmark must not log out a user with a good cookie).
+   */
   async authenticate(req: IncomingMessage, facts: RequestFacts): Promise<AuthResult> {
-    let token: string | null = null;
-    let source: CredentialSource | null = null;
-    if (facts.queryToken !== null && this.tokenInUrlAllowed(facts.websocket)) {
-      token = facts.queryToken;
-      source = 'query';
-    }
-    if (token === null) {
-      token = readAuthorizationToken(req.headers.authorization);
-      if (token !== null) source = 'header';
-    }
-    if (token === null && (!facts.websocket || this.config.allowWebsocketCookieAuth)) {
-      const sealed = this.readCookie(req, this.cookies.sessionName);
-      if (sealed !== null) {
-        token = this.sealer.unseal(this.cookies.sessionName, sealed, this.cookies.sessionMaxAgeSeconds);
-        if (token === null) return { kind: 'anonymous', reason: 'the session cookie is not valid (expired, tampered or from an earlier run)' };
-        source = 'cookie';
+    let reason = 'no credentials';
+    for (const [source, token] of this.credentials(req, facts)) {
+      if (token === null) {
+        reason = 'the session cookie is not valid (expired, tampered or from an earlier run)';
+        continue;
       }
+      const identity = await this.identify(token);
+      if (identity === null) {
+        reason = `the ${source} token is not valid`;
+        continue;
+      }
+      return { kind: 'authenticated', identity, source, token, allowed: this.allowed(identity) };
     }
-    if (token === null || source === null) return { kind: 'anonymous', reason: 'no credentials' };
-    const identity = await this.identify(token);
-    if (identity === null) return { kind: 'anonymous', reason: `the ${source} token is not valid` };
-    return { kind: 'authenticated', identity, source, token, allowed: this.allowed(identity) };
+    return { kind: 'anonymous', reason };
+  }
+
+  private *credentials(req: IncomingMessage, facts: RequestFacts): Generator<[CredentialSource, string | null]> {
+    if (facts.queryToken !== null && this.tokenInUrlAllowed(facts.websocket)) yield ['query', facts.queryToken];
+    const header = readAuthorizationToken(req.headers.authorization);
+    if (header !== null) yield ['header', header];
+    if (!facts.websocket || this.config.allowWebsocketCookieAuth) {
+      const sealed = this.readCookie(req, this.cookies.sessionName);
+      if (sealed !== null) yield ['cookie', this.sealer.unseal(this.cookies.sessionName, sealed, this.cookies.sessionMaxAgeSeconds)];
+    }
   }
 
   allowed(identity: HubIdentity): boolean {

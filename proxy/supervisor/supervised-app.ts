@@ -130,9 +130,10 @@ export class SupervisedApp extends EventEmitter<Events> {
 
   /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves once nothing of the app runs. */
   stop(graceMs: number = this.options.stopGraceMs): Promise<void> {
-    if (this.stopping !== null) return this.stopping;
+    // Also cancels a start that was queued behind a stop already under way: the last call wins.
     this.run.abort();
     this.run = new AbortController();
+    if (this.stopping !== null) return this.stopping;
     const spawned = this.current;
     // terminate() signals before its first await, so Supervisor.stopAll reaches every group at once.
     const terminated = spawned === null ? Promise.resolve() : this.terminate(spawned, graceMs);

@@ -4,7 +4,16 @@
 // output goes to test/artifacts/hub-logs/ so it survives cleanup for post-mortems.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -15,9 +24,11 @@ import { HttpSession, type SessionResponse } from './http-session.ts';
 import {
   POLL_FAST,
   POLL_MEDIUM,
+  POLL_SLOW,
   WAIT_HUB_START,
   WAIT_KILL_GRACE,
   WAIT_LONG,
+  StopWaiting,
   WAIT_SHORT,
   waitFor,
 } from './waits.ts';
@@ -76,7 +87,8 @@ export interface HubOptions {
   hubEnv?: Record<string, string>;
   /** Label for the log file name (e.g. the test file); default "hub". */
   name?: string;
-  /** Keep the temp dir after stop() (also when HUBIFY_KEEP_HUB_DIR=1). */
+  /** Keep the temp dir after stop(): true always (also HUBIFY_KEEP_HUB_DIR=1), false never,
+   *  undefined (default) only when the hub failed to start. */
   keepDir?: boolean;
 }
 
@@ -320,13 +332,46 @@ export function renderHubConfig(input: ConfigInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * True while `pid` runs. A zombie counts as gone: orphans (CHP after the hub exited) are reaped by
+ * PID 1 only eventually, and `kill(pid, 0)` still succeeds on them until then.
+ */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    // No /proc (not Linux) or the process just vanished.
+    return existsSync('/proc') ? false : true;
+  }
+}
+
+/** True while any process of process group `pgid` runs (zombies excluded, via /proc on Linux). */
+export function isProcessGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  if (!existsSync('/proc')) return true;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields: state ppid pgrp ...
+      if (fields[2] === String(pgid) && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    } catch {
+      // vanished while we looked
+    }
+  }
+  return false;
 }
 
 function quote(name: string): string {
@@ -355,7 +400,10 @@ class RunningHub implements StartedHub {
 
   readonly #child: ChildProcess;
   readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when the hub's stdout/stderr closed (the hub and everything sharing them is gone). */
+  readonly #closed: Promise<void>;
   readonly #log: WriteStream;
+  #logEnded = false;
   readonly #tail: string[] = [];
   #partial = '';
   #keepDir: boolean;
@@ -364,7 +412,7 @@ class RunningHub implements StartedHub {
   #stopping: Promise<StopResult> | undefined;
   readonly #onExit = (): void => {
     // The runner is going away without stop(): SIGTERM lets the hub still stop its servers.
-    if (isAlive(this.pid)) process.kill(this.pid, 'SIGTERM');
+    if (isProcessAlive(this.pid)) process.kill(this.pid, 'SIGTERM');
   };
 
   constructor(init: {
@@ -394,7 +442,7 @@ class RunningHub implements StartedHub {
     this.#keepDir = init.keepDir;
     this.#log = createWriteStream(init.logPath, { flags: 'a' });
     const onData = (chunk: Buffer): void => {
-      this.#log.write(chunk);
+      if (!this.#logEnded) this.#log.write(chunk);
       const text = this.#partial + chunk.toString('utf8');
       const lines = text.split('\n');
       this.#partial = lines.pop() ?? '';
@@ -405,6 +453,9 @@ class RunningHub implements StartedHub {
     init.child.stderr?.on('data', onData);
     this.#exited = new Promise((resolveExit) => {
       init.child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    });
+    this.#closed = new Promise((resolveClose) => {
+      init.child.once('close', () => resolveClose());
     });
     process.once('exit', this.#onExit);
   }
@@ -427,9 +478,9 @@ class RunningHub implements StartedHub {
     return { hub: this.pid, proxy: this.#proxyPid, servers: Object.fromEntries(this.#serverPids) };
   }
 
-  /** Resolves when the hub exits; rejects never. */
-  get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    return this.#exited;
+  /** Waits (briefly) until the hub's output pipes closed, so logTail() has its last words. */
+  async flushOutput(): Promise<void> {
+    await Promise.race([this.#closed, sleepMs(POLL_SLOW)]);
   }
 
   isRunning(): boolean {
@@ -525,7 +576,13 @@ class RunningHub implements StartedHub {
     serverName: string = '',
     userOptions: Record<string, unknown> = {},
   ): Promise<number> {
-    const res = await this.#expect('POST', serverPath(user, serverName), [201, 202], userOptions);
+    const res = await this.api('POST', serverPath(user, serverName), userOptions);
+    if (res.status !== 201 && res.status !== 202) {
+      throw new Error(
+        `starting server ${user}/${serverName} failed: hub API answered ${res.status}: ${res.text.slice(0, 500)}` +
+          `\n--- last hub log lines ---\n${this.logTail()}`,
+      );
+    }
     return res.status;
   }
 
@@ -543,11 +600,11 @@ class RunningHub implements StartedHub {
     try {
       return await waitFor(
         async () => {
-          if (!this.isRunning()) throw new Error('jupyterhub is not running');
+          if (!this.isRunning()) throw new StopWaiting('jupyterhub is not running');
           const server = await this.getServer(user, serverName);
           if (server === undefined) {
             // Gone and not pending: the spawn failed (or the server already stopped again).
-            throw new Error(`the hub lists no server ${label}: the spawn failed or it stopped`);
+            throw new StopWaiting(`the hub lists no server ${label}: the spawn failed or it stopped`);
           }
           return server.ready ? server : undefined;
         },
@@ -639,6 +696,8 @@ class RunningHub implements StartedHub {
     const { code, signal } = await this.#exited;
     process.off('exit', this.#onExit);
     const leftovers = await this.#reapLeftovers();
+    await this.flushOutput();
+    this.#logEnded = true;
     await new Promise<void>((resolveEnd) => this.#log.end(resolveEnd));
     if (!this.#keepDir) await rm(this.dir, { recursive: true, force: true });
     return { exitCode: code, signal, killed, leftovers };
@@ -646,21 +705,14 @@ class RunningHub implements StartedHub {
 
   /** After the hub exited: anything it started and left behind gets SIGKILL and is reported. */
   async #reapLeftovers(): Promise<string[]> {
-    const groupAlive = (pgid: number): boolean => {
-      try {
-        process.kill(-pgid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const check = (): string[] => {
       const found: string[] = [];
-      if (this.#proxyPid !== undefined && isAlive(this.#proxyPid)) found.push(`proxy pid ${this.#proxyPid}`);
+      if (this.#proxyPid !== undefined && isProcessAlive(this.#proxyPid))
+        found.push(`proxy pid ${this.#proxyPid}`);
       for (const [label, pid] of this.#serverPids) {
-        if (isAlive(pid)) found.push(`server ${label} pid ${pid}`);
+        if (isProcessAlive(pid)) found.push(`server ${label} pid ${pid}`);
         // LocalProcessSpawner starts servers in a new session: their children share the group.
-        else if (groupAlive(pid)) found.push(`server ${label} process group ${pid}`);
+        else if (isProcessGroupAlive(pid)) found.push(`server ${label} process group ${pid}`);
       }
       return found;
     };
@@ -677,15 +729,18 @@ class RunningHub implements StartedHub {
     } catch {
       // leftovers holds what is still alive
     }
-    for (const pid of [this.#proxyPid, ...this.#serverPids.values()]) {
-      if (pid === undefined) continue;
-      for (const target of [pid, -pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // already gone
-        }
+    // Only what is still alive right now gets SIGKILL: a PID that exited may already be reused.
+    const kill = (target: number): void => {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
       }
+    };
+    if (this.#proxyPid !== undefined && isProcessAlive(this.#proxyPid)) kill(this.#proxyPid);
+    for (const pid of this.#serverPids.values()) {
+      if (isProcessAlive(pid)) kill(pid);
+      if (isProcessGroupAlive(pid)) kill(-pid);
     }
     return leftovers;
   }
@@ -753,7 +808,7 @@ export async function startHub(options: HubOptions = {}): Promise<StartedHub> {
   try {
     await Promise.race([hub.waitUntilUp(), spawnError]);
   } catch (error) {
-    hub.keepDir();
+    if (options.keepDir !== false) hub.keepDir();
     await hub.stop().catch(() => undefined);
     throw new Error(
       `JupyterHub did not start: ${error instanceof Error ? error.message : String(error)}\n` +

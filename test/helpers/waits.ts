@@ -42,9 +42,25 @@ export class WaitTimeoutError extends Error {
   }
 }
 
+/** Thrown from a waitFor callback to give up at once (the condition can no longer come true). */
+export class StopWaiting extends Error {
+  override readonly name = 'StopWaiting';
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return typeof error;
+  }
+}
+
 /**
  * Calls `fn` until it returns a value other than `undefined`, `null` or `false`, and returns that value.
- * A thrown error counts as "not yet"; the last one is quoted in the timeout error.
+ * A thrown error counts as "not yet"; the last one is quoted in the timeout error. A thrown
+ * StopWaiting ends the wait at once and is rethrown.
  * The last attempt starts before the deadline, so a slow `fn` can overrun it by its own duration.
  */
 export async function waitFor<T>(
@@ -66,14 +82,12 @@ export async function waitFor<T>(
       }
       lastError = undefined;
     } catch (error) {
+      if (error instanceof StopWaiting) throw error;
       lastError = error;
     }
     const now = Date.now();
     if (now >= deadline) {
-      const last =
-        lastError === undefined
-          ? ''
-          : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+      const last = lastError === undefined ? '' : `; last error: ${describe(lastError)}`;
       throw new WaitTimeoutError(
         `timed out after ${now - started} ms (limit ${timeoutMs} ms, ${attempts} attempts) waiting for ${what}${last}`,
         what,

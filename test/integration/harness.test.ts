@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { launchBrowser, hubLogin, saveScreenshot } from '../helpers/browser.ts';
 import { getFreePort } from '../helpers/free-port.ts';
-import { REPO_ROOT, startHub, type StartedHub } from '../helpers/hub.ts';
+import { isProcessAlive, REPO_ROOT, startHub, type StartedHub } from '../helpers/hub.ts';
 import { POLL_FAST, POLL_MEDIUM, WAIT_LONG, WAIT_MEDIUM, WAIT_SHORT, waitFor } from '../helpers/waits.ts';
 
 const SINGLEUSER = '/usr/bin/jupyterhub-singleuser';
@@ -17,14 +17,8 @@ const SINGLEUSER = '/usr/bin/jupyterhub-singleuser';
 const SINGLEUSER_ARGS = process.getuid?.() === 0 ? ['--allow-root'] : [];
 const ECHO_APP = join(REPO_ROOT, 'test', 'fixtures', 'apps', 'echo-app.mjs');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Zombie-aware: orphans (CHP after the hub exits) stay zombies until PID 1 reaps them.
+const isAlive = isProcessAlive;
 
 describe('startHub with Debian jupyterhub-singleuser', () => {
   let hub: StartedHub;
@@ -233,7 +227,11 @@ describe('startHub with internal SSL', () => {
 describe('startHub failures', () => {
   it('reports the hub log when the hub cannot start', async () => {
     await expect(
-      startHub({ name: 'harness-broken', extraConfig: 'raise RuntimeError("broken on purpose")' }),
+      startHub({
+        name: 'harness-broken',
+        extraConfig: 'raise RuntimeError("broken on purpose")',
+        keepDir: false,
+      }),
     ).rejects.toThrow(/JupyterHub did not start[\s\S]*broken on purpose/);
   });
 });

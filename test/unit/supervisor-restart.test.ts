@@ -72,24 +72,26 @@ describe('Supervisor: crashes and restarts', () => {
       backoffSeconds: 0.1,
       maxBackoffSeconds: 0.3,
     });
-    const { supervisor } = supervise([spec]);
+    const { supervisor, logger } = supervise([spec]);
     const app = only(supervisor, 'crashy');
     const backoffs: number[] = [];
     app.on('state', (status) => {
       if (status.nextRestartAt !== null) backoffs.push(status.nextRestartAt.getTime() - Date.now());
     });
-    const first = await app.ensureRunning();
+    await app.ensureRunning();
     await waitFor(() => app.status().restarts >= 3 && app.status().state === 'running', {
       timeoutMs: WAIT_MEDIUM,
       what: 'the third restart',
     });
     await app.stop();
     expect(backoffs.slice(0, 3).map((ms) => Math.round(ms / 50) * 50)).toEqual([100, 200, 300]);
-    const status = app.status();
-    expect(status.restarts).toBeGreaterThanOrEqual(3);
-    expect(status.lastExit).toMatchObject({ code: 3, signal: null });
-    // Port 0 means a fresh port for every start.
-    expect(first.kind).toBe('tcp');
+    expect(app.status().restarts).toBeGreaterThanOrEqual(3);
+    const crashes = logger.events.filter((e) => e.event === 'app crashed');
+    expect(crashes.slice(0, 3).map((e) => [e.fields.code, e.fields.restarts])).toEqual([
+      [3, 1],
+      [3, 2],
+      [3, 3],
+    ]);
   });
 
   it('gives up after maxRestarts within the window and keeps the log tail', async () => {
@@ -247,7 +249,7 @@ describe('Supervisor: crashes and restarts', () => {
   });
 
   it('stopAll ends every group within the grace, SIGTERM-ignoring grandchildren included', async () => {
-    const grace = 500;
+    const grace = 800;
     const { supervisor, logger } = supervise(
       [
         appSpec('family', { command: nodeScript('http-app.js', '--port', '{port}', '--grandchild') }),

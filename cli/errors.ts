@@ -1,0 +1,91 @@
+/**
+ * The CLI's error vocabulary: exit codes, error codes, `HubifyError` for every expected failure, and
+ * the text for an unexpected one. `main.ts` holds the one catch that prints these and exits.
+ */
+import type { ManifestIssueCode } from '../schemas/manifest.ts';
+
+/** Process exit codes of `hubify`. */
+export const EXIT = {
+  /** Everything worked. */
+  OK: 0,
+  /** A check ran and failed (for example `hubify test` found a problem with the image). */
+  CHECK_FAILED: 1,
+  /** The command line is wrong, or the manifest is invalid. */
+  USAGE: 2,
+  /** A required part is missing: the manifest file, a Docker engine, a hub. */
+  MISSING: 3,
+  /** A bug in hubify. */
+  INTERNAL: 70,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Error codes of the CLI itself, with their meaning; manifest problems use `MANIFEST_ISSUE_CODES`. */
+export const CLI_ERROR_CODES = {
+  HUBIFY_USAGE: 'The command line is wrong: an unknown command or option, or a missing argument.',
+  HUBIFY_MANIFEST_INVALID: 'The manifest has problems; each is listed with its own HUBIFY_MANIFEST_* code.',
+  HUBIFY_INTERNAL: 'An error hubify did not expect: a bug, please report it.',
+} as const;
+
+export type HubifyErrorCode = keyof typeof CLI_ERROR_CODES | ManifestIssueCode;
+
+export interface HubifyErrorOptions {
+  code: HubifyErrorCode;
+  /** What happened, one line, no trailing period ("cannot read the manifest x.yaml"). */
+  message: string;
+  /** Why, possibly several lines: the technical detail. */
+  detail?: string;
+  /** What to do next, as a sentence. */
+  hint?: string;
+  exitCode: ExitCode;
+  cause?: unknown;
+}
+
+/** An expected failure: main.ts prints `toText()` and exits with `exitCode`, never a stack trace. */
+export class HubifyError extends Error {
+  override readonly name = 'HubifyError';
+  readonly code: HubifyErrorCode;
+  readonly detail: string | null;
+  readonly hint: string | null;
+  readonly exitCode: ExitCode;
+
+  constructor(options: HubifyErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.detail = options.detail ?? null;
+    this.hint = options.hint ?? null;
+    this.exitCode = options.exitCode;
+  }
+
+  /** What happened; why, indented; what to do; then the code. */
+  toText(): string {
+    const lines = [`hubify: ${this.message}`];
+    if (this.detail !== null) lines.push(...this.detail.split('\n').map((line) => `  ${line}`));
+    if (this.hint === null) lines[0] += `  [${this.code}]`;
+    else lines.push(`${this.hint}  [${this.code}]`);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+export function usageError(message: string): HubifyError {
+  return new HubifyError({
+    code: 'HUBIFY_USAGE',
+    message,
+    hint: 'Run "hubify --help" to see the commands and options.',
+    exitCode: EXIT.USAGE,
+  });
+}
+
+/** The text for an error nobody expected; the stack only when asked for with --debug or HUBIFY_DEBUG=1. */
+export function formatInternalError(error: unknown, options: { debug: boolean; version: string }): string {
+  const summary = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const lines = [
+    `hubify: internal error (${summary})`,
+    `This is a bug in hubify ${options.version} (Node ${process.version}, ${process.platform} ${process.arch}).`,
+    options.debug
+      ? `Please report it with the command you ran and this output.  [HUBIFY_INTERNAL]`
+      : `Please report it with the command you ran and its output with --debug (or HUBIFY_DEBUG=1).  [HUBIFY_INTERNAL]`,
+  ];
+  if (options.debug && error instanceof Error && error.stack !== undefined) lines.push('', error.stack);
+  return `${lines.join('\n')}\n`;
+}

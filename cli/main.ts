@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * `hubify`: declares the commands and flags (yargs), runs the chosen command, and holds the ONE
+ * top-level catch: a HubifyError prints its text and exits with its code; anything else is a bug,
+ * printed as "internal error" with exit 70 (the stack only with --debug or HUBIFY_DEBUG=1).
+ * Bundled by esbuild to dist/hubify.mjs; runnable directly with `npx tsx cli/main.ts`.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import pkg from '../package.json' with { type: 'json' };
+import { EXIT, HubifyError, formatInternalError, usageError } from './errors.ts';
+import { processIo, type CliIo } from './output.ts';
+
+export const VERSION: string = pkg.version;
+
+type RunCommand = () => Promise<number>;
+
+/** The command line grammar. Handlers only record what to run; main() runs it outside yargs. */
+function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
+  return yargs()
+    .scriptName('hubify')
+    .usage('Usage: $0 <command> [options]\n\nMake container images JupyterHub-ready.')
+    .locale('en')
+    .wrap(100)
+    .strict()
+    .exitProcess(false)
+    .version(VERSION)
+    .help()
+    .alias('help', 'h')
+    .option('debug', {
+      type: 'boolean',
+      global: true,
+      describe: 'Print the stack trace of internal errors (or set HUBIFY_DEBUG=1)',
+    })
+    .command('manifest', 'Work with app manifests (hubify.yaml)', (manifest) =>
+      manifest
+        .command(
+          'validate <file>',
+          'Check a manifest and print every problem at once',
+          (validate) =>
+            validate
+              .positional('file', {
+                type: 'string',
+                demandOption: true,
+                describe: 'Manifest file, YAML or JSON',
+              })
+              .option('json', {
+                type: 'boolean',
+                default: false,
+                describe: 'Print the result as JSON on stdout',
+              }),
+          (args) =>
+            choose(async () => {
+              const { runManifestValidate } = await import('./commands/manifest-validate.ts');
+              return runManifestValidate({ file: args.file, json: args.json }, io);
+            }),
+        )
+        .demandCommand(1, 'Name a manifest subcommand, for example: hubify manifest validate hubify.yaml'),
+    )
+    .demandCommand(1, 'Name a command, for example: hubify manifest validate hubify.yaml')
+    .recommendCommands()
+    .epilog(
+      'Exit codes: 0 ok, 1 a check failed, 2 bad usage or invalid manifest, 3 a required part is missing, ' +
+        '70 internal error.',
+    )
+    .fail((message: string | undefined, error: Error | undefined) => {
+      // An exception from a builder is not a usage problem: let the top-level catch judge it.
+      if (error !== undefined) throw error;
+      const text = message ?? 'Invalid command line.';
+      // recommendCommands() replaces "Unknown argument: x" with just the suggestion.
+      throw usageError(text.startsWith('Did you mean') ? `Unknown command. ${text}` : text);
+    });
+}
+
+/** Parses argv; resolves to the help/version text yargs produced, or to the command to run. */
+function parse(argv: string[], io: CliIo): Promise<{ output: string; run: RunCommand | null }> {
+  return new Promise((resolve, reject) => {
+    let run: RunCommand | null = null;
+    try {
+      void commandLine(io, (chosen) => (run = chosen)).parse(argv, {}, (error, _args, output) => {
+        if (error) reject(error);
+        else resolve({ output, run });
+      });
+    } catch (error) {
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
+
+/** Runs `hubify` with `argv` (without node and script) and returns the exit code; never throws. */
+export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
+  const io: CliIo = { ...processIo(), ...ioOverrides };
+  const debug = argv.includes('--debug') || io.env.HUBIFY_DEBUG === '1';
+  try {
+    const { output, run } = await parse(argv, io);
+    if (run !== null) return await run();
+    if (output !== '') io.stdout(`${output}\n`);
+    return EXIT.OK;
+  } catch (error) {
+    if (error instanceof HubifyError) {
+      io.stderr(error.toText());
+      return error.exitCode;
+    }
+    io.stderr(formatInternalError(error, { debug, version: VERSION }));
+    return EXIT.INTERNAL;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The whole test run, its own set-up included: system packages, npm dependencies, static checks,
+# unit tests, the bundle, integration tests (real JupyterHub, real apps, real browser).
+# Ends with the plain line "N passed, M failed" over all suites; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash test/setup/install-system-deps.sh || exit 3
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || exit 3
+fi
+
+mkdir -p test/artifacts
+passed=0
+failed=0
+failures=()
+
+check() { # a static check counts as one test
+  local name=$1
+  shift
+  echo "== $name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+}
+
+suite() { # a vitest project; its test counts come from the JSON report
+  local project=$1
+  local report="test/artifacts/vitest-$project.json"
+  rm -f "$report"
+  echo "== vitest $project"
+  npx vitest run --project "$project" --reporter=default --reporter=json --outputFile.json="$report"
+  local status=$?
+  if [ -f "$report" ]; then
+    read -r p f < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + (r.numTotalTests - r.numPassedTests - r.numFailedTests - r.numPendingTests - r.numTodoTests))' "$report")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); failures+=("vitest $project (exit $status)"); fi
+    [ "$f" -gt 0 ] && failures+=("vitest $project: $f failed")
+  else
+    failed=$((failed + 1))
+    failures+=("vitest $project produced no report (exit $status)")
+  fi
+}
+
+check "typecheck" npx tsc -p tsconfig.json
+check "lint" npx eslint --max-warnings 0 .
+check "format" npx prettier --check --log-level warn .
+suite unit
+check "build" npm run --silent build
+suite integration
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "Failures:"
+  printf '  - %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
