@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `hubify`: declares the commands and flags (yargs), runs the chosen command, and holds the ONE
  * top-level catch: a HubifyError prints its text and exits with its code; anything else is a bug,

@@ -72,6 +72,7 @@ export interface RuntimeConfig {
   quickApps: QuickApp[];
   tokenCacheSeconds: number;
   stopGraceMs: number;
+  headersTimeoutMs: number;
   /** Flags that were accepted but have no meaning for hubify (logged as warnings). */
   ignoredFlags: string[];
   /** Whether the standalone token was generated (and must be printed) rather than given. */
@@ -119,6 +120,7 @@ export const ENVIRONMENT_VARIABLES: readonly (readonly [string, string])[] = [
   ['HUBIFY_PORT', 'Port to listen on when neither JUPYTERHUB_SERVICE_URL nor --port says.'],
   ['HUBIFY_LOG_LEVEL', 'debug, info, warn or error (default info).'],
   ['HUBIFY_TOKEN_CACHE_SECONDS', 'How long a token lookup is trusted before asking the hub again (default 60).'],
+  ['HUBIFY_HEADERS_TIMEOUT_MS', 'Milliseconds a client has to send its request headers (default 30000; slowloris guard).'],
   ['HUBIFY_STOP_GRACE_MS', 'Milliseconds apps get between SIGTERM and SIGKILL at shutdown (default 3000).'],
 ];
 
@@ -453,6 +455,7 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
   const tokenCacheSeconds =
     parsePositiveNumber('HUBIFY_TOKEN_CACHE_SECONDS', env.HUBIFY_TOKEN_CACHE_SECONDS, problems) ?? 60;
   const stopGraceMs = parsePositiveNumber('HUBIFY_STOP_GRACE_MS', env.HUBIFY_STOP_GRACE_MS, problems) ?? 3000;
+  const headersTimeoutMs = parsePositiveNumber('HUBIFY_HEADERS_TIMEOUT_MS', env.HUBIFY_HEADERS_TIMEOUT_MS, problems) ?? 30_000;
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -489,6 +492,7 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
     quickApps,
     tokenCacheSeconds,
     stopGraceMs,
+    headersTimeoutMs,
     ignoredFlags: flags.ignored,
     generatedToken,
   });

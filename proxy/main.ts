@@ -92,6 +92,17 @@ function appBaseEnvironment(config: RuntimeConfig, signer: IdentitySigner): Node
   return env;
 }
 
+/**
+ * Facts of this server an app spec depends on: the working directory from JUPYTERHUB_ROOT_DIR when the
+ * app names none, and, for apps that see full paths, the readiness path below the app's mount point
+ * (`readiness.path` is always written relative to the app's URL).
+ */
+function withServerContext(app: AppSpec, prefix: string, rootDir: string | null): AppSpec {
+  const cwd = app.cwd ?? rootDir;
+  const readiness = app.stripPrefix ? app.readiness : { ...app.readiness, path: `${prefix}${app.name}${app.readiness.path}` };
+  return { ...app, cwd, readiness };
+}
+
 function expandHome(path: string, home: string): string {
   return path === '~' ? home : path.startsWith('~/') ? `${home}${path.slice(1)}` : path;
 }
@@ -138,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
   if (manifest.runtime.logLevel !== null && config.logLevel === 'info') logger.level = manifest.runtime.logLevel;
   const home = process.env.HOME ?? homedir();
   const rootDir = config.rootDir === null ? null : expandHome(config.rootDir, home);
-  const apps: AppSpec[] = manifest.apps.map((app) => (app.cwd === null && rootDir !== null ? { ...app, cwd: rootDir } : app));
+  const apps: AppSpec[] = manifest.apps.map((app) => withServerContext(app, config.prefix, rootDir));
 
   let hub: HubApi | null = null;
   if (config.mode === 'hub' && config.apiUrl !== null) {

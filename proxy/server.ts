@@ -27,8 +27,6 @@ import { renderDenied } from './pages/index.ts';
 import { readQueryToken, removeTokenParam, resolveRoute, splitTarget, type Route } from './routing.ts';
 import { hubHomeUrl, isNavigation, pageContext, versionHeader, type Runtime } from './runtime-context.ts';
 
-/** Headers that must arrive within this time (slowloris protection). */
-const HEADERS_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const MAX_HEADER_BYTES = 32 * 1024;
 
@@ -36,7 +34,9 @@ export function createRuntimeServer(runtime: Runtime): Server {
   const { config } = runtime;
   const options = {
     maxHeaderSize: MAX_HEADER_BYTES,
-    headersTimeout: HEADERS_TIMEOUT_MS,
+    headersTimeout: config.headersTimeoutMs,
+    // Node checks the header deadline on this tick; keep it well below the deadline itself.
+    connectionsCheckingInterval: Math.max(250, Math.min(30_000, config.headersTimeoutMs / 4)),
     // Long uploads and downloads are fine; idle sockets are not.
     requestTimeout: 0,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,

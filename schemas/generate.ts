@@ -5,6 +5,9 @@
  * - `generated/manifest-validator.js`: the ajv standalone validator (draft 2020-12, allErrors, strict,
  *   verbose), an ES module with no imports, so the runtime bundle never carries ajv's compiler.
  *
+ * - the field reference and the issue-code table in `README.md` (between `<!-- ...:start -->` and
+ *   `<!-- ...:end -->` markers; the rest of the README is hand-written).
+ *
  * `generated/manifest-validator.d.ts` is hand-written and not touched here.
  * Run with `npm run generate`; `test/unit/manifest-generated.test.ts` fails when the committed files
  * differ from a fresh generation.
@@ -16,6 +19,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { compile } from 'json-schema-to-typescript';
 import { format, type Options as PrettierOptions } from 'prettier';
+import { MANIFEST_ISSUE_CODES } from './manifest-issues.ts';
+import { describeSchema } from './manifest-schema-errors.ts';
 
 const schemasDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = dirname(schemasDir);
@@ -23,6 +28,7 @@ const repoRoot = dirname(schemasDir);
 export const MANIFEST_SCHEMA_FILE = join(schemasDir, 'manifest.v1.schema.json');
 export const MANIFEST_TYPES_FILE = join(schemasDir, 'generated', 'manifest.ts');
 export const MANIFEST_VALIDATOR_FILE = join(schemasDir, 'generated', 'manifest-validator.js');
+export const SCHEMAS_README_FILE = join(schemasDir, 'README.md');
 
 export interface GeneratedFile {
   /** Absolute path the text belongs in. */
@@ -84,12 +90,62 @@ export async function generateManifestValidator(schema: JsonObject = readSchema(
   return format(`${HEADER}\n/* eslint-disable */\n${code}`, { ...prettierOptions(), parser: 'babel' });
 }
 
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** One table row per property, depth first, following `$ref` into `$defs`. */
+function fieldRows(schema: JsonObject, node: JsonObject, prefix: string, rows: string[]): void {
+  const required = new Set(Array.isArray(node.required) ? (node.required as string[]) : []);
+  for (const [name, value] of Object.entries((node.properties as JsonObject | undefined) ?? {})) {
+    const property = value as JsonObject;
+    const field = `${prefix}${name}`;
+    const items = property.items as JsonObject | undefined;
+    const ref = typeof items?.$ref === 'string' ? items.$ref : undefined;
+    const target =
+      ref === undefined
+        ? undefined
+        : ((schema.$defs as JsonObject)[ref.replace('#/$defs/', '')] as JsonObject);
+    const type = target === undefined ? describeSchema(property) : 'a list of apps';
+    const fallback = 'default' in property ? `\`${JSON.stringify(property.default)}\`` : '';
+    const description = typeof property.description === 'string' ? property.description : '';
+    rows.push(
+      `| \`${field}\`${required.has(name) ? ' (required)' : ''} | ${cell(type)} | ${cell(fallback)} | ${cell(description)} |`,
+    );
+    if (property.properties !== undefined) fieldRows(schema, property, `${field}.`, rows);
+    if (target !== undefined) fieldRows(schema, target, `${field}[].`, rows);
+  }
+}
+
+function replaceSection(text: string, marker: string, body: string): string {
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`schemas/README.md lacks the markers ${start} ... ${end}`);
+  return `${text.slice(0, from + start.length)}\n\n${body}\n\n${text.slice(to)}`;
+}
+
+/** schemas/README.md with its generated sections (field reference, issue codes) brought up to date. */
+export async function generateSchemasReadme(schema: JsonObject = readSchema()): Promise<string> {
+  const rows = ['| Field | Type | Default | Description |', '| --- | --- | --- | --- |'];
+  fieldRows(schema, schema, '', rows);
+  const codes = ['| Code | Meaning |', '| --- | --- |'];
+  for (const [code, meaning] of Object.entries(MANIFEST_ISSUE_CODES))
+    codes.push(`| \`${code}\` | ${cell(meaning)} |`);
+  let text = readFileSync(SCHEMAS_README_FILE, 'utf8');
+  text = replaceSection(text, 'manifest-fields', rows.join('\n'));
+  text = replaceSection(text, 'manifest-issue-codes', codes.join('\n'));
+  return format(text, { ...prettierOptions(), parser: 'markdown' });
+}
+
 /** Every generated file with its fresh text; nothing is written. */
 export async function generateManifestArtifacts(): Promise<GeneratedFile[]> {
   const schema = readSchema();
   return [
     { path: MANIFEST_TYPES_FILE, text: await generateManifestTypes(schema) },
     { path: MANIFEST_VALIDATOR_FILE, text: await generateManifestValidator(schema) },
+    { path: SCHEMAS_README_FILE, text: await generateSchemasReadme(schema) },
   ];
 }
 

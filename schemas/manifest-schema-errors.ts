@@ -83,6 +83,11 @@ function listWords(values: readonly unknown[]): string {
 /** What a schema accepts, in words: "an integer from 0 to 65535", "true or false, or an absolute path". */
 export function describeSchema(schema: SchemaNode | undefined, many = false): string {
   if (schema === undefined) return many ? 'values' : 'a value';
+  if (typeof schema.$ref === 'string') {
+    // `#/$defs/app` -> "an app" / "apps"
+    const name = schema.$ref.split('/').at(-1) ?? 'value';
+    return many ? `${name}s` : `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+  }
   if (Array.isArray(schema.anyOf))
     return schema.anyOf.map((branch) => describeSchema(asNode(branch), many)).join(', or ');
   if (Array.isArray(schema.enum)) return `one of ${listWords(schema.enum)}`;
@@ -141,6 +146,18 @@ function withExample(advice: string, schema: SchemaNode | undefined, key: PathSe
 }
 
 function typeAdvice(expected: SchemaNode | undefined, value: unknown): string {
+  if (Array.isArray(expected?.anyOf)) {
+    // The advice of the first branch the value nearly fits ("88" for an integer), else the general one.
+    for (const branch of expected.anyOf.map(asNode)) {
+      if (branch?.type !== 'integer' && branch?.type !== 'number' && branch?.type !== 'boolean') continue;
+      const advice = specificTypeAdvice(branch, value);
+      if (advice !== undefined) return advice;
+    }
+  }
+  return specificTypeAdvice(expected, value) ?? `Write ${describeSchema(expected)}.`;
+}
+
+function specificTypeAdvice(expected: SchemaNode | undefined, value: unknown): string | undefined {
   const type = expected?.type;
   const numeric = typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value));
   if ((type === 'integer' || type === 'number') && numeric) return 'Write the number without quotes.';
@@ -151,7 +168,7 @@ function typeAdvice(expected: SchemaNode | undefined, value: unknown): string {
   if (type === 'boolean' && typeof value === 'string') return 'Write true or false, without quotes.';
   if (type === 'array' && !Array.isArray(value)) return 'Write a list, even for a single item.';
   if (type === 'object') return 'Write a mapping: one "key: value" line per entry, indented below the name.';
-  return `Write ${describeSchema(expected)}.`;
+  return undefined;
 }
 
 /** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */

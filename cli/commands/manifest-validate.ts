@@ -28,7 +28,8 @@ function jsonReport(file: string, result: ManifestResult): string {
         issues: result.issues,
         warnings: result.warnings,
       };
-  return `${JSON.stringify(report, null, 2)}\n`;
+  // A missing property has no value; say null rather than dropping the key.
+  return `${JSON.stringify(report, (key, value: unknown) => (key === 'value' && value === undefined ? null : value), 2)}\n`;
 }
 
 export async function runManifestValidate(options: ManifestValidateOptions, io: CliIo): Promise<number> {

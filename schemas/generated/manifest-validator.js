@@ -144,7 +144,7 @@ const schema31 = {
         },
         cwd: {
           description:
-            "Working directory of the command: an absolute path, may start with {home}. Absent: the user's home directory.",
+            'Working directory of the command: an absolute path, or one starting with {home}. Absent: the working directory of hubify-proxy.',
           type: 'string',
           examples: ['{home}/work'],
         },
@@ -225,14 +225,13 @@ const schema31 = {
           properties: {
             policy: {
               description:
-                'on-failure: restart after a non-zero exit or a signal. always: also after a clean exit. never: leave the app stopped (the next request can start it again if start is lazy).',
+                'on-failure: restart after a non-zero exit or a signal. always: also after a clean exit. never: leave the app stopped.',
               enum: ['on-failure', 'always', 'never'],
               default: 'on-failure',
               examples: ['always'],
             },
             maxRestarts: {
-              description:
-                'Restarts allowed within `window` seconds; after that the app stays failed until it is started again by hand or by a request.',
+              description: 'Restarts allowed within `window` seconds before the app stays failed.',
               type: 'integer',
               minimum: 0,
               default: 5,
@@ -265,7 +264,7 @@ const schema31 = {
         },
         identityHeaders: {
           description:
-            "Send the verified user's identity to the app as request headers (with a signed identity token). Headers of the same names sent by the browser are always removed.",
+            "Send the verified user's identity to the app as request headers, with a signed identity token.",
           type: 'boolean',
           default: true,
           examples: [false],
@@ -280,8 +279,7 @@ const schema31 = {
           examples: [{ 'X-RStudio-Root-Path': '{app_url}' }],
         },
         requestTimeout: {
-          description:
-            "Seconds a proxied request may wait for the app's response headers before the client gets 504.",
+          description: "Seconds a proxied request may wait for the app's response headers.",
           type: 'number',
           exclusiveMinimum: 0,
           default: 300,
@@ -408,7 +406,7 @@ const schema32 = {
     },
     cwd: {
       description:
-        "Working directory of the command: an absolute path, may start with {home}. Absent: the user's home directory.",
+        'Working directory of the command: an absolute path, or one starting with {home}. Absent: the working directory of hubify-proxy.',
       type: 'string',
       examples: ['{home}/work'],
     },
@@ -488,14 +486,13 @@ const schema32 = {
       properties: {
         policy: {
           description:
-            'on-failure: restart after a non-zero exit or a signal. always: also after a clean exit. never: leave the app stopped (the next request can start it again if start is lazy).',
+            'on-failure: restart after a non-zero exit or a signal. always: also after a clean exit. never: leave the app stopped.',
           enum: ['on-failure', 'always', 'never'],
           default: 'on-failure',
           examples: ['always'],
         },
         maxRestarts: {
-          description:
-            'Restarts allowed within `window` seconds; after that the app stays failed until it is started again by hand or by a request.',
+          description: 'Restarts allowed within `window` seconds before the app stays failed.',
           type: 'integer',
           minimum: 0,
           default: 5,
@@ -527,7 +524,7 @@ const schema32 = {
     },
     identityHeaders: {
       description:
-        "Send the verified user's identity to the app as request headers (with a signed identity token). Headers of the same names sent by the browser are always removed.",
+        "Send the verified user's identity to the app as request headers, with a signed identity token.",
       type: 'boolean',
       default: true,
       examples: [false],
@@ -542,8 +539,7 @@ const schema32 = {
       examples: [{ 'X-RStudio-Root-Path': '{app_url}' }],
     },
     requestTimeout: {
-      description:
-        "Seconds a proxied request may wait for the app's response headers before the client gets 504.",
+      description: "Seconds a proxied request may wait for the app's response headers.",
       type: 'number',
       exclusiveMinimum: 0,
       default: 300,

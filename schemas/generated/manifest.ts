@@ -95,7 +95,7 @@ export interface App {
     [k: string]: string;
   };
   /**
-   * Working directory of the command: an absolute path, may start with {home}. Absent: the user's home directory.
+   * Working directory of the command: an absolute path, or one starting with {home}. Absent: the working directory of hubify-proxy.
    */
   cwd?: string;
   /**
@@ -123,7 +123,7 @@ export interface App {
   start?: 'lazy' | 'eager';
   restart?: AppRestart;
   /**
-   * Send the verified user's identity to the app as request headers (with a signed identity token). Headers of the same names sent by the browser are always removed.
+   * Send the verified user's identity to the app as request headers, with a signed identity token.
    */
   identityHeaders?: boolean;
   /**
@@ -133,7 +133,7 @@ export interface App {
     [k: string]: string;
   };
   /**
-   * Seconds a proxied request may wait for the app's response headers before the client gets 504.
+   * Seconds a proxied request may wait for the app's response headers.
    */
   requestTimeout?: number;
   activity?: AppActivity;
@@ -161,11 +161,11 @@ export interface AppReadiness {
  */
 export interface AppRestart {
   /**
-   * on-failure: restart after a non-zero exit or a signal. always: also after a clean exit. never: leave the app stopped (the next request can start it again if start is lazy).
+   * on-failure: restart after a non-zero exit or a signal. always: also after a clean exit. never: leave the app stopped.
    */
   policy?: 'on-failure' | 'always' | 'never';
   /**
-   * Restarts allowed within `window` seconds; after that the app stays failed until it is started again by hand or by a request.
+   * Restarts allowed within `window` seconds before the app stays failed.
    */
   maxRestarts?: number;
   /**

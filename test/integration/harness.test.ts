@@ -234,6 +234,23 @@ describe('startHub failures', () => {
       }),
     ).rejects.toThrow(/JupyterHub did not start[\s\S]*broken on purpose/);
   });
+
+  it('reports a server that dies at start with its output from the hub log', async () => {
+    const hub = await startHub({
+      name: 'harness-dying-server',
+      users: ['alice'],
+      cmd: ['/bin/sh', '-c', 'echo dying on purpose; exit 3'],
+      httpTimeoutSeconds: 3,
+    });
+    try {
+      // Hub 3.0 notices the dead process only when http_timeout expires, then answers 500.
+      await expect(hub.startServer('alice')).rejects.toThrow(
+        /Spawner failed to start[\s\S]*dying on purpose/,
+      );
+    } finally {
+      expect((await hub.stop()).leftovers).toEqual([]);
+    }
+  });
 });
 
 describe('echo-app fixture', () => {
