@@ -18,12 +18,31 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(fs|path|http|https|net|crypto|child_process|os|url|stream|util|events|tls|zlib|timers)(/.*)?$', message: 'Use the node: prefix.' }] },
+        {
+          patterns: [
+            {
+              regex:
+                '^(fs|path|http|https|net|crypto|child_process|os|url|stream|util|events|tls|zlib|timers)(/.*)?$',
+              message: 'Use the node: prefix.',
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        URL: 'readonly',
+      },
+    },
   },
 );

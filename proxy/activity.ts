@@ -103,7 +103,10 @@ export class ActivityReporter {
         return;
       } catch (error) {
         this.stats.failed++;
-        this.options.logger.warn('activity report failed', { error: (error as Error).message, retry_in_ms: delay });
+        this.options.logger.warn('activity report failed', {
+          error: (error as Error).message,
+          retry_in_ms: delay,
+        });
         if (this.stopped || Date.now() - started + delay > retry.giveUpAfterMs) return;
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
         delay = Math.min(delay * 2, retry.maxDelayMs);

@@ -95,7 +95,10 @@ export const ENVIRONMENT_VARIABLES: readonly (readonly [string, string])[] = [
   ['JUPYTERHUB_OAUTH_CALLBACK_URL', 'Registered OAuth redirect URI; its path is answered by the runtime.'],
   ['JUPYTERHUB_OAUTH_ACCESS_SCOPES', 'JSON list of scopes that grant access (hub 3.0+).'],
   ['JUPYTERHUB_OAUTH_SCOPES', 'Older name of JUPYTERHUB_OAUTH_ACCESS_SCOPES (hub 2.x).'],
-  ['JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES', 'Extra scopes tokens may carry; passed on to apps, not used for access.'],
+  [
+    'JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES',
+    'Extra scopes tokens may carry; passed on to apps, not used for access.',
+  ],
   ['JUPYTERHUB_USER', 'Owner of this server.'],
   ['JUPYTERHUB_SERVER_NAME', 'Name of this server; empty for the default server.'],
   ['JUPYTERHUB_ADMIN_ACCESS', 'Hub 1.x: 1 lets admins in.'],
@@ -104,8 +107,14 @@ export const ENVIRONMENT_VARIABLES: readonly (readonly [string, string])[] = [
   ['JUPYTERHUB_ACTIVITY_INTERVAL', 'Seconds between activity reports (default 300).'],
   ['JUPYTERHUB_COOKIE_OPTIONS', 'JSON cookie options from the hub (SameSite, Secure, expires_days, domain).'],
   ['JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED', '1: name cookies __Host-..., path /, Secure (hub 4.1+).'],
-  ['JUPYTERHUB_ALLOW_TOKEN_IN_URL', 'Whether ?token= authenticates page requests (hub 4.1: default 1; 5.0+: 0).'],
-  ['JUPYTERHUB_ALLOW_WEBSOCKET_COOKIE_AUTH', 'Whether the session cookie authenticates WebSockets (default 1).'],
+  [
+    'JUPYTERHUB_ALLOW_TOKEN_IN_URL',
+    'Whether ?token= authenticates page requests (hub 4.1: default 1; 5.0+: 0).',
+  ],
+  [
+    'JUPYTERHUB_ALLOW_WEBSOCKET_COOKIE_AUTH',
+    'Whether the session cookie authenticates WebSockets (default 1).',
+  ],
   ['JUPYTERHUB_PUBLIC_URL', 'Public URL of this server (hub 5.0+); https here makes cookies Secure.'],
   ['JUPYTERHUB_DEFAULT_URL', 'Where the server root redirects, e.g. /rstudio/ (hub 2.0+).'],
   ['JUPYTERHUB_ROOT_DIR', 'Working directory for apps (hub 2.0+); may start with ~.'],
@@ -119,19 +128,31 @@ export const ENVIRONMENT_VARIABLES: readonly (readonly [string, string])[] = [
   ['HUBIFY_IP', 'Address to listen on when neither JUPYTERHUB_SERVICE_URL nor --ip says.'],
   ['HUBIFY_PORT', 'Port to listen on when neither JUPYTERHUB_SERVICE_URL nor --port says.'],
   ['HUBIFY_LOG_LEVEL', 'debug, info, warn or error (default info).'],
-  ['HUBIFY_TOKEN_CACHE_SECONDS', 'How long a token lookup is trusted before asking the hub again (default 60).'],
-  ['HUBIFY_HEADERS_TIMEOUT_MS', 'Milliseconds a client has to send its request headers (default 30000; slowloris guard).'],
+  [
+    'HUBIFY_TOKEN_CACHE_SECONDS',
+    'How long a token lookup is trusted before asking the hub again (default 60).',
+  ],
+  [
+    'HUBIFY_HEADERS_TIMEOUT_MS',
+    'Milliseconds a client has to send its request headers (default 30000; slowloris guard).',
+  ],
   ['HUBIFY_STOP_GRACE_MS', 'Milliseconds apps get between SIGTERM and SIGKILL at shutdown (default 3000).'],
 ];
 
 export const FLAGS: readonly (readonly [string, string])[] = [
-  ['--app NAME=COMMAND', 'Serve COMMAND at <prefix>NAME/ (repeatable; split shell-style; placeholders allowed).'],
+  [
+    '--app NAME=COMMAND',
+    'Serve COMMAND at <prefix>NAME/ (repeatable; split shell-style; placeholders allowed).',
+  ],
   ['--manifest FILE', 'App manifest (YAML or JSON).'],
   ['--ip ADDRESS', 'Address to listen on (hub 1.x style; JUPYTERHUB_SERVICE_URL wins).'],
   ['--port PORT', 'Port to listen on (default 8888).'],
   ['--log-level LEVEL', 'debug, info, warn or error.'],
   ['--debug', 'Same as --log-level debug.'],
-  ['--SingleUserNotebookApp.default_url=URL', 'Where the server root redirects (hub 1.x); also --ServerApp./--NotebookApp.default_url.'],
+  [
+    '--SingleUserNotebookApp.default_url=URL',
+    'Where the server root redirects (hub 1.x); also --ServerApp./--NotebookApp.default_url.',
+  ],
   ['--notebook-dir DIR', 'Working directory for apps (hub 1.x); also --ServerApp.root_dir.'],
   ['--ServerApp.ip / .port / .base_url', 'Accepted like --ip / --port / the prefix.'],
   ['--Other.option=VALUE', 'Any other Jupyter flag is accepted and ignored with a warning.'],
@@ -141,15 +162,15 @@ export const FLAGS: readonly (readonly [string, string])[] = [
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(`hubify-proxy cannot start: ${problems.length} configuration problem(s):\n  ${problems.join('\n  ')}`);
+    super(
+      `hubify-proxy cannot start: ${problems.length} configuration problem(s):\n  ${problems.join('\n  ')}`,
+    );
     this.problems = problems;
   }
 }
 
 export type ParsedCommandLine =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'run'; flags: CommandLineFlags };
+  { kind: 'help' } | { kind: 'version' } | { kind: 'run'; flags: CommandLineFlags };
 
 export interface CommandLineFlags {
   ip: string | null;
@@ -241,13 +262,16 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         continue;
     }
     // `--SingleUserNotebookApp.default_url=/lab`, `--ServerApp.ip=0.0.0.0`, `--NotebookApp.port=8888`.
-    const dotted = /^(SingleUserNotebookApp|ServerApp|NotebookApp|SingleUserLabApp|LabApp)\.(\w+)$/.exec(token.name);
+    const dotted = /^(SingleUserNotebookApp|ServerApp|NotebookApp|SingleUserLabApp|LabApp)\.(\w+)$/.exec(
+      token.name,
+    );
     const target = dotted?.[2] === undefined ? undefined : JUPYTER_ALIASES[dotted[2]];
     if (target !== undefined && value !== undefined) {
       (flags as unknown as Record<string, string>)[target] = value;
       continue;
     }
-    if (!SILENT_FLAGS.has(token.name)) flags.ignored.push(token.rawName + (value === undefined ? '' : `=${value}`));
+    if (!SILENT_FLAGS.has(token.name))
+      flags.ignored.push(token.rawName + (value === undefined ? '' : `=${value}`));
   }
   return { kind: 'run', flags };
 }
@@ -305,7 +329,8 @@ function parseCookieOptions(value: string | undefined, problems: string[]): Cook
     const lowered = key.toLowerCase();
     if (lowered === 'samesite' && typeof raw === 'string') {
       const normalised = raw.charAt(0).toUpperCase() + raw.slice(1).toLowerCase();
-      if (normalised === 'Lax' || normalised === 'Strict' || normalised === 'None') options.sameSite = normalised;
+      if (normalised === 'Lax' || normalised === 'Strict' || normalised === 'None')
+        options.sameSite = normalised;
     } else if (lowered === 'secure') {
       options.secure = Boolean(raw);
     } else if (lowered === 'expires_days' && typeof raw === 'number') {
@@ -346,7 +371,9 @@ export function parseQuickApp(text: string, problems: string[]): QuickApp | null
   const command: string[] = [];
   for (const word of words) {
     if (typeof word !== 'string') {
-      problems.push(`--app ${name}: shell operators (|, &&, >, globs) are not supported; wrap them in sh -c '...'.`);
+      problems.push(
+        `--app ${name}: shell operators (|, &&, >, globs) are not supported; wrap them in sh -c '...'.`,
+      );
       return null;
     }
     command.push(word);
@@ -399,7 +426,9 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
   const serverName = env.JUPYTERHUB_SERVER_NAME ?? '';
   const apiUrl = nonEmpty(env.JUPYTERHUB_API_URL);
   if (mode === 'hub' && apiUrl === null) {
-    problems.push('JUPYTERHUB_API_URL is not set, but JUPYTERHUB_API_TOKEN is: the spawner environment is incomplete.');
+    problems.push(
+      'JUPYTERHUB_API_URL is not set, but JUPYTERHUB_API_TOKEN is: the spawner environment is incomplete.',
+    );
   }
   const clientId =
     nonEmpty(env.JUPYTERHUB_CLIENT_ID) ??
@@ -416,10 +445,15 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
     parseJsonList('JUPYTERHUB_OAUTH_ACCESS_SCOPES', env.JUPYTERHUB_OAUTH_ACCESS_SCOPES, problems) ??
     parseJsonList('JUPYTERHUB_OAUTH_SCOPES', env.JUPYTERHUB_OAUTH_SCOPES, problems);
 
-  const interval = parsePositiveNumber('JUPYTERHUB_ACTIVITY_INTERVAL', env.JUPYTERHUB_ACTIVITY_INTERVAL, problems);
+  const interval = parsePositiveNumber(
+    'JUPYTERHUB_ACTIVITY_INTERVAL',
+    env.JUPYTERHUB_ACTIVITY_INTERVAL,
+    problems,
+  );
   const debug = flags.debug || parseBool('JUPYTERHUB_DEBUG', env.JUPYTERHUB_DEBUG, problems) === true;
   const levelText = flags.logLevel ?? nonEmpty(env.HUBIFY_LOG_LEVEL) ?? (debug ? 'debug' : 'info');
-  if (!isLogLevel(levelText)) problems.push(`The log level ${JSON.stringify(levelText)} is not debug, info, warn or error.`);
+  if (!isLogLevel(levelText))
+    problems.push(`The log level ${JSON.stringify(levelText)} is not debug, info, warn or error.`);
 
   const keyFile = nonEmpty(env.JUPYTERHUB_SSL_KEYFILE);
   const certFile = nonEmpty(env.JUPYTERHUB_SSL_CERTFILE);
@@ -427,7 +461,9 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
   let tls: TlsFiles | null = null;
   if (keyFile !== null || certFile !== null || clientCaFile !== null) {
     if (keyFile === null || certFile === null || clientCaFile === null) {
-      problems.push('Internal SSL needs all of JUPYTERHUB_SSL_KEYFILE, JUPYTERHUB_SSL_CERTFILE and JUPYTERHUB_SSL_CLIENT_CA.');
+      problems.push(
+        'Internal SSL needs all of JUPYTERHUB_SSL_KEYFILE, JUPYTERHUB_SSL_CERTFILE and JUPYTERHUB_SSL_CLIENT_CA.',
+      );
     } else {
       tls = { keyFile, certFile, clientCaFile };
     }
@@ -455,7 +491,8 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
   const tokenCacheSeconds =
     parsePositiveNumber('HUBIFY_TOKEN_CACHE_SECONDS', env.HUBIFY_TOKEN_CACHE_SECONDS, problems) ?? 60;
   const stopGraceMs = parsePositiveNumber('HUBIFY_STOP_GRACE_MS', env.HUBIFY_STOP_GRACE_MS, problems) ?? 3000;
-  const headersTimeoutMs = parsePositiveNumber('HUBIFY_HEADERS_TIMEOUT_MS', env.HUBIFY_HEADERS_TIMEOUT_MS, problems) ?? 30_000;
+  const headersTimeoutMs =
+    parsePositiveNumber('HUBIFY_HEADERS_TIMEOUT_MS', env.HUBIFY_HEADERS_TIMEOUT_MS, problems) ?? 30_000;
 
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -121,7 +121,11 @@ export class HubApi {
     const fromHeader = headers['x-jupyterhub-version'];
     const text = typeof fromBody === 'string' ? fromBody : typeof fromHeader === 'string' ? fromHeader : null;
     if (status >= 400 || text === null) {
-      throw new HubApiError(`JupyterHub answered ${status} to GET ${this.apiUrl}/ without a version.`, status, 'BAD_PROBE');
+      throw new HubApiError(
+        `JupyterHub answered ${status} to GET ${this.apiUrl}/ without a version.`,
+        status,
+        'BAD_PROBE',
+      );
     }
     this.version = parseHubVersion(text);
     return this.version;
@@ -149,9 +153,12 @@ export class HubApi {
     });
     const token = (json as { access_token?: unknown } | null)?.access_token;
     if (status !== 200 || typeof token !== 'string') {
-      const description = (json as { error_description?: unknown; error?: unknown } | null) ?? {};
+      const body = (json as { error_description?: unknown; error?: unknown } | null) ?? {};
+      const reason = [body.error_description, body.error].find(
+        (item): item is string => typeof item === 'string',
+      );
       throw new HubApiError(
-        `JupyterHub refused the OAuth code (${status}): ${String(description.error_description ?? description.error ?? 'no reason given')}`,
+        `JupyterHub refused the OAuth code (${status}): ${reason ?? 'no reason given'}`,
         status,
         'OAUTH_EXCHANGE',
       );
@@ -163,7 +170,9 @@ export class HubApi {
   async lookupToken(token: string): Promise<HubIdentity | null> {
     const { status, json } = this.supportsScopes
       ? await this.call('GET', '/user', { token })
-      : await this.call('GET', `/authorizations/token/${encodeURIComponent(token)}`, { token: this.apiToken });
+      : await this.call('GET', `/authorizations/token/${encodeURIComponent(token)}`, {
+          token: this.apiToken,
+        });
     if (status === 401 || status === 403 || status === 404) return null;
     if (status !== 200 || typeof json !== 'object' || json === null) {
       throw new HubApiError(`JupyterHub answered ${status} to a token lookup.`, status, 'LOOKUP');
@@ -174,7 +183,10 @@ export class HubApi {
   /** `POST JUPYTERHUB_ACTIVITY_URL`. Throws HubApiError on any non-2xx answer. */
   async postActivity(activityUrl: string, serverName: string, lastActivity: Date): Promise<void> {
     const timestamp = lastActivity.toISOString();
-    const body = JSON.stringify({ servers: { [serverName]: { last_activity: timestamp } }, last_activity: timestamp });
+    const body = JSON.stringify({
+      servers: { [serverName]: { last_activity: timestamp } },
+      last_activity: timestamp,
+    });
     const path = activityUrl.startsWith(this.apiUrl) ? activityUrl.slice(this.apiUrl.length) : null;
     if (path === null) {
       // The activity URL may point elsewhere than API_URL (it never does in practice); call it as given.
@@ -185,11 +197,19 @@ export class HubApi {
         dispatcher: this.dispatcher,
         headersTimeout: TIMEOUT_MS,
       }).catch((error: unknown) => {
-        throw new HubApiError(`JupyterHub did not answer POST ${activityUrl}: ${(error as Error).message}`, null, 'ERROR');
+        throw new HubApiError(
+          `JupyterHub did not answer POST ${activityUrl}: ${(error as Error).message}`,
+          null,
+          'ERROR',
+        );
       });
       await response.body.dump();
       if (response.statusCode >= 300) {
-        throw new HubApiError(`JupyterHub answered ${response.statusCode} to an activity report.`, response.statusCode, 'ACTIVITY');
+        throw new HubApiError(
+          `JupyterHub answered ${response.statusCode} to an activity report.`,
+          response.statusCode,
+          'ACTIVITY',
+        );
       }
       return;
     }
@@ -210,8 +230,12 @@ export class HubApi {
 }
 
 function toIdentity(model: Record<string, unknown>): HubIdentity {
-  const groups = Array.isArray(model.groups) ? model.groups.filter((g): g is string => typeof g === 'string') : [];
-  const scopes = Array.isArray(model.scopes) ? model.scopes.filter((s): s is string => typeof s === 'string') : null;
+  const groups = Array.isArray(model.groups)
+    ? model.groups.filter((g): g is string => typeof g === 'string')
+    : [];
+  const scopes = Array.isArray(model.scopes)
+    ? model.scopes.filter((s): s is string => typeof s === 'string')
+    : null;
   return {
     kind: model.kind === 'service' ? 'service' : 'user',
     name: typeof model.name === 'string' ? model.name : '',

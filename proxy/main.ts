@@ -17,7 +17,14 @@ import { Authenticator } from './auth/authenticator.ts';
 import { CookiePolicy } from './auth/cookie-policy.ts';
 import { OAuthLogin } from './auth/oauth-login.ts';
 import { Sealer } from './auth/sealed-value.ts';
-import { ConfigError, ENVIRONMENT_VARIABLES, FLAGS, loadConfig, parseCommandLine, type RuntimeConfig } from './config.ts';
+import {
+  ConfigError,
+  ENVIRONMENT_VARIABLES,
+  FLAGS,
+  loadConfig,
+  parseCommandLine,
+  type RuntimeConfig,
+} from './config.ts';
 import { UpstreamPools } from './forward/upstream-pools.ts';
 import { HubApi, HubApiError } from './hub-api.ts';
 import { IdentitySigner } from './identity.ts';
@@ -56,7 +63,13 @@ Exit codes: 0 stopped cleanly; 1 hub unreachable or port in use; 2 invalid confi
 
 async function loadManifest(config: RuntimeConfig, logger: Logger): Promise<ManifestSpec | null> {
   const quick = config.quickApps.map((app) => ({ name: app.name, command: app.command }));
-  let manifest: ManifestSpec = { schemaVersion: 1, defaultApp: null, image: null, runtime: { activityIntervalSeconds: null, logLevel: null }, apps: [] };
+  let manifest: ManifestSpec = {
+    schemaVersion: 1,
+    defaultApp: null,
+    image: null,
+    runtime: { activityIntervalSeconds: null, logLevel: null },
+    apps: [],
+  };
   if (config.manifestPath !== null) {
     const result = await loadManifestFile(config.manifestPath);
     if (!result.ok) {
@@ -73,7 +86,10 @@ async function loadManifest(config: RuntimeConfig, logger: Logger): Promise<Mani
       return null;
     }
     const replaced = new Set(result.manifest.apps.map((app) => app.name));
-    manifest = { ...manifest, apps: [...manifest.apps.filter((app) => !replaced.has(app.name)), ...result.manifest.apps] };
+    manifest = {
+      ...manifest,
+      apps: [...manifest.apps.filter((app) => !replaced.has(app.name)), ...result.manifest.apps],
+    };
   }
   return manifest;
 }
@@ -99,7 +115,9 @@ function appBaseEnvironment(config: RuntimeConfig, signer: IdentitySigner): Node
  */
 function withServerContext(app: AppSpec, prefix: string, rootDir: string | null): AppSpec {
   const cwd = app.cwd ?? rootDir;
-  const readiness = app.stripPrefix ? app.readiness : { ...app.readiness, path: `${prefix}${app.name}${app.readiness.path}` };
+  const readiness = app.stripPrefix
+    ? app.readiness
+    : { ...app.readiness, path: `${prefix}${app.name}${app.readiness.path}` };
   return { ...app, cwd, readiness };
 }
 
@@ -142,11 +160,13 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.badConfig;
   }
   const logger = createLogger(config.logLevel);
-  for (const flag of config.ignoredFlags) logger.warn('ignoring flag', { flag, reason: 'a jupyter_server option with no meaning for hubify' });
+  for (const flag of config.ignoredFlags)
+    logger.warn('ignoring flag', { flag, reason: 'a jupyter_server option with no meaning for hubify' });
 
   const manifest = await loadManifest(config, logger);
   if (manifest === null) return EXIT.badConfig;
-  if (manifest.runtime.logLevel !== null && config.logLevel === 'info') logger.level = manifest.runtime.logLevel;
+  if (manifest.runtime.logLevel !== null && config.logLevel === 'info')
+    logger.level = manifest.runtime.logLevel;
   const home = process.env.HOME ?? homedir();
   const rootDir = config.rootDir === null ? null : expandHome(config.rootDir, home);
   const apps: AppSpec[] = manifest.apps.map((app) => withServerContext(app, config.prefix, rootDir));
@@ -169,7 +189,10 @@ export async function main(argv: string[]): Promise<number> {
   const cookies = new CookiePolicy(config);
   const auth = new Authenticator({ config, hub, sealer, cookies, logger });
   const activity = new ActivityTracker();
-  const placeholderValues = (spec: AppSpec, target: AppTarget | { port: number | null; socketPath: string | null }): PlaceholderValues => {
+  const placeholderValues = (
+    spec: AppSpec,
+    target: AppTarget | { port: number | null; socketPath: string | null },
+  ): PlaceholderValues => {
     const port = 'kind' in target ? (target.kind === 'tcp' ? target.port : null) : target.port;
     const socket = 'kind' in target ? (target.kind === 'unix' ? target.path : null) : target.socketPath;
     return {
@@ -195,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
       ? new ActivityReporter({
           tracker: activity,
           intervalSeconds,
-          post: (last) => (hub as HubApi).postActivity(activityUrl, config.serverName, last),
+          post: (last) => hub.postActivity(activityUrl, config.serverName, last),
           logger,
         })
       : null;
@@ -248,7 +271,9 @@ export async function main(argv: string[]): Promise<number> {
   if (config.mode === 'standalone') {
     const host = config.ip === '0.0.0.0' || config.ip === '::' ? '127.0.0.1' : config.ip;
     const tokenText = config.generatedToken ? config.apiToken : '<HUBIFY_TOKEN>';
-    process.stderr.write(`\n    Open this URL to use the server:\n    ${scheme}://${host}:${port}${config.prefix}?token=${tokenText}\n\n`);
+    process.stderr.write(
+      `\n    Open this URL to use the server:\n    ${scheme}://${host}:${port}${config.prefix}?token=${tokenText}\n\n`,
+    );
   }
   reporter?.start();
   supervisor.startEager();
@@ -297,7 +322,9 @@ if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`hubify-proxy: internal error: ${(error as Error).stack ?? String(error)}\n[HUBIFY_INTERNAL]\n`);
+      process.stderr.write(
+        `hubify-proxy: internal error: ${(error as Error).stack ?? String(error)}\n[HUBIFY_INTERNAL]\n`,
+      );
       process.exit(EXIT.internal);
     },
   );

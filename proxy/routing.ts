@@ -84,7 +84,10 @@ export function readQueryToken(query: string): string | null {
   return value === null || value === '' ? null : value;
 }
 
-export function resolveRoute(target: string, options: { prefix: string; callbackPath: string; hasApp: (name: string) => boolean }): Route {
+export function resolveRoute(
+  target: string,
+  options: { prefix: string; callbackPath: string; hasApp: (name: string) => boolean },
+): Route {
   const rawPath = target.split('?', 1)[0] ?? '';
   const reason = unsafePathReason(rawPath);
   if (reason !== null) return { kind: 'bad-path', reason };

@@ -4,7 +4,12 @@
  * token into a cookie, refuse who is not allowed, then the launcher, the runtime's endpoints or an app.
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AuthResult } from './auth/authenticator.ts';
@@ -47,7 +52,7 @@ export function createRuntimeServer(runtime: Runtime): Server {
   const server: Server =
     config.tls === null
       ? createHttpServer(options, handler)
-      : (createHttpsServer(
+      : createHttpsServer(
           {
             ...options,
             key: readFileSync(config.tls.keyFile),
@@ -58,7 +63,7 @@ export function createRuntimeServer(runtime: Runtime): Server {
             rejectUnauthorized: true,
           },
           handler,
-        ) as unknown as Server);
+        );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     handleUpgrade(runtime, req, socket, head).catch((error: unknown) => {
@@ -67,8 +72,10 @@ export function createRuntimeServer(runtime: Runtime): Server {
     });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (error.code === 'HPE_HEADER_OVERFLOW') writeRawResponse(socket, 431, 'Request Header Fields Too Large', 'hubify: request headers too large\n');
-    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') writeRawResponse(socket, 408, 'Request Timeout', 'hubify: request headers took too long\n');
+    if (error.code === 'HPE_HEADER_OVERFLOW')
+      writeRawResponse(socket, 431, 'Request Header Fields Too Large', 'hubify: request headers too large\n');
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+      writeRawResponse(socket, 408, 'Request Timeout', 'hubify: request headers took too long\n');
     else if (socket.writable) writeRawResponse(socket, 400, 'Bad Request', 'hubify: malformed request\n');
     else socket.destroy();
   });
@@ -76,12 +83,22 @@ export function createRuntimeServer(runtime: Runtime): Server {
 }
 
 function internalError(runtime: Runtime, res: ServerResponse, error: unknown): void {
-  runtime.logger.error('request failed', { error: (error as Error).message, stack: runtime.config.debug ? (error as Error).stack : undefined });
+  runtime.logger.error('request failed', {
+    error: (error as Error).message,
+    stack: runtime.config.debug ? (error as Error).stack : undefined,
+  });
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  sendGeneric(runtime, res, null, 500, 'Internal error', 'hubify hit an unexpected error. The server log has the details.');
+  sendGeneric(
+    runtime,
+    res,
+    null,
+    500,
+    'Internal error',
+    'hubify hit an unexpected error. The server log has the details.',
+  );
 }
 
 function route(runtime: Runtime, url: string): Route {
@@ -107,7 +124,14 @@ async function handleRequest(runtime: Runtime, req: IncomingMessage, res: Server
   switch (target.kind) {
     case 'bad-path':
       runtime.logger.warn('refused path', { reason: target.reason, path: url.slice(0, 200) });
-      return sendGeneric(runtime, res, null, 400, 'Bad request', `This address cannot be served: ${target.reason}.`);
+      return sendGeneric(
+        runtime,
+        res,
+        null,
+        400,
+        'Bad request',
+        `This address cannot be served: ${target.reason}.`,
+      );
     case 'health':
       return sendJson(res, 200, { status: 'ok' });
     case 'outside':
@@ -137,7 +161,9 @@ async function handleRequest(runtime: Runtime, req: IncomingMessage, res: Server
   if (auth.source === 'query' && isNavigation(req)) {
     const rest = removeTokenParam(query);
     const path = url.split('?', 1)[0] ?? config.prefix;
-    return redirect(res, rest === '' ? path : `${path}?${rest}`, 302, [runtime.auth.sessionCookie(req, auth.token)]);
+    return redirect(res, rest === '' ? path : `${path}?${rest}`, 302, [
+      runtime.auth.sessionCookie(req, auth.token),
+    ]);
   }
 
   switch (target.kind) {
@@ -160,7 +186,14 @@ async function handleRequest(runtime: Runtime, req: IncomingMessage, res: Server
     default:
       break;
   }
-  sendGeneric(runtime, res, auth.identity, 404, 'Not found', `Nothing is served at this address. The launcher at ${config.prefix} lists the apps.`);
+  sendGeneric(
+    runtime,
+    res,
+    auth.identity,
+    404,
+    'Not found',
+    `Nothing is served at this address. The launcher at ${config.prefix} lists the apps.`,
+  );
 }
 
 /** No valid credentials: browsers are sent to the hub's login; API clients get 403 (never a redirect loop). */
@@ -181,21 +214,41 @@ function challenge(runtime: Runtime, req: IncomingMessage, res: ServerResponse, 
       : 'This server needs its access token: open the URL with ?token= printed in the server log, or send "Authorization: token ...".';
   if (!isNavigation(req)) return sendJson(res, 403, { error: 'forbidden', message });
   const ctx = pageContext(runtime, null);
-  sendHtml(res, 403, renderDenied(ctx, { status: 403, title: 'Login required', message, hubUrl: hubHomeUrl(config) }), ctx.nonce);
+  sendHtml(
+    res,
+    403,
+    renderDenied(ctx, { status: 403, title: 'Login required', message, hubUrl: hubHomeUrl(config) }),
+    ctx.nonce,
+  );
 }
 
-async function handleUpgrade(runtime: Runtime, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+async function handleUpgrade(
+  runtime: Runtime,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   const url = req.url ?? '/';
   const target = route(runtime, url);
   const version = { 'X-JupyterHub-Version': versionHeader(runtime) };
   if (target.kind !== 'app') {
-    writeRawResponse(socket, 404, 'Not Found', 'hubify: no app at this address accepts WebSockets\n', version);
+    writeRawResponse(
+      socket,
+      404,
+      'Not Found',
+      'hubify: no app at this address accepts WebSockets\n',
+      version,
+    );
     return;
   }
-  const auth = await runtime.auth.authenticate(req, { websocket: true, queryToken: readQueryToken(target.query) });
+  const auth = await runtime.auth.authenticate(req, {
+    websocket: true,
+    queryToken: readQueryToken(target.query),
+  });
   if (auth.kind === 'anonymous' || !auth.allowed) {
     runtime.metrics.authentications.inc({ result: auth.kind === 'anonymous' ? 'anonymous' : 'denied' });
-    const why = auth.kind === 'anonymous' ? 'no valid login or token' : `user ${auth.identity.name} is not allowed`;
+    const why =
+      auth.kind === 'anonymous' ? 'no valid login or token' : `user ${auth.identity.name} is not allowed`;
     writeRawResponse(socket, 403, 'Forbidden', `hubify: WebSocket refused: ${why}\n`, version);
     return;
   }
@@ -205,7 +258,13 @@ async function handleUpgrade(runtime: Runtime, req: IncomingMessage, socket: Dup
     writeRawResponse(socket, 404, 'Not Found', 'hubify: no such app\n', version);
     return;
   }
-  await proxyUpgrade(runtime, req, socket, head, { app, supervised, path: target.path, query: target.query, auth });
+  await proxyUpgrade(runtime, req, socket, head, {
+    app,
+    supervised,
+    path: target.path,
+    query: target.query,
+    auth,
+  });
 }
 
 export type { AuthResult };

@@ -33,12 +33,17 @@ function splitScope(scope: string): [string, { kind: string; value: string } | n
   if (bang < 0) return [scope, null];
   const filter = scope.slice(bang + 1);
   const eq = filter.indexOf('=');
-  return [scope.slice(0, bang), eq < 0 ? { kind: filter, value: '' } : { kind: filter.slice(0, eq), value: filter.slice(eq + 1) }];
+  return [
+    scope.slice(0, bang),
+    eq < 0 ? { kind: filter, value: '' } : { kind: filter.slice(0, eq), value: filter.slice(eq + 1) },
+  ];
 }
 
 export function isAllowed(identity: HubIdentity, policy: AccessPolicy): boolean {
   if (policy.accessScopes !== null && identity.scopes !== null) {
-    return policy.accessScopes.some((required) => identity.scopes?.some((held) => scopeGrants(held, required)) === true);
+    return policy.accessScopes.some(
+      (required) => identity.scopes?.some((held) => scopeGrants(held, required)) === true,
+    );
   }
   // Without scopes on either side (hub 1.x, or a newer hub's deprecated 1.x lookup that omits them),
   // decide by name, never by letting everyone in.

@@ -18,7 +18,13 @@ export type CredentialSource = 'query' | 'header' | 'cookie';
 
 export type AuthResult =
   | { kind: 'anonymous'; reason: string }
-  | { kind: 'authenticated'; identity: HubIdentity; source: CredentialSource; token: string; allowed: boolean };
+  | {
+      kind: 'authenticated';
+      identity: HubIdentity;
+      source: CredentialSource;
+      token: string;
+      allowed: boolean;
+    };
 
 export interface RequestFacts {
   /** The request carries `Upgrade: websocket`. */
@@ -47,7 +53,13 @@ export class Authenticator {
   private readonly cache: TokenCache;
   private readonly logger: Logger;
 
-  constructor(options: { config: RuntimeConfig; hub: HubApi | null; sealer: Sealer; cookies: CookiePolicy; logger: Logger }) {
+  constructor(options: {
+    config: RuntimeConfig;
+    hub: HubApi | null;
+    sealer: Sealer;
+    cookies: CookiePolicy;
+    logger: Logger;
+  }) {
     this.config = options.config;
     this.hub = options.hub;
     this.sealer = options.sealer;
@@ -93,13 +105,21 @@ export class Authenticator {
     return { kind: 'anonymous', reason };
   }
 
-  private *credentials(req: IncomingMessage, facts: RequestFacts): Generator<[CredentialSource, string | null]> {
-    if (facts.queryToken !== null && this.tokenInUrlAllowed(facts.websocket)) yield ['query', facts.queryToken];
+  private *credentials(
+    req: IncomingMessage,
+    facts: RequestFacts,
+  ): Generator<[CredentialSource, string | null]> {
+    if (facts.queryToken !== null && this.tokenInUrlAllowed(facts.websocket))
+      yield ['query', facts.queryToken];
     const header = readAuthorizationToken(req.headers.authorization);
     if (header !== null) yield ['header', header];
     if (!facts.websocket || this.config.allowWebsocketCookieAuth) {
       const sealed = this.readCookie(req, this.cookies.sessionName);
-      if (sealed !== null) yield ['cookie', this.sealer.unseal(this.cookies.sessionName, sealed, this.cookies.sessionMaxAgeSeconds)];
+      if (sealed !== null)
+        yield [
+          'cookie',
+          this.sealer.unseal(this.cookies.sessionName, sealed, this.cookies.sessionMaxAgeSeconds),
+        ];
     }
   }
 

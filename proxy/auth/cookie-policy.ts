@@ -50,7 +50,8 @@ export class CookiePolicy {
 
   private attributes(req: IncomingMessage, maxAge: number): SerializeOptions {
     const options = this.config.cookieOptions;
-    const secure = this.config.cookieHostPrefix || options.secure === true || requestIsHttps(req, this.config);
+    const secure =
+      this.config.cookieHostPrefix || options.secure === true || requestIsHttps(req, this.config);
     const sameSite = options.sameSite ?? 'Lax';
     return {
       path: this.path,

@@ -45,9 +45,15 @@ export class OAuthLogin {
     const state = randomBytes(16).toString('base64url');
     let cookieName = this.auth.cookies.statePrefix;
     // Several tabs logging in at once must not overwrite each other's state (jupyterhub#1438).
-    if (this.auth.readCookie(req, cookieName) !== null) cookieName = `${cookieName}-${randomBytes(6).toString('base64url')}`;
+    if (this.auth.readCookie(req, cookieName) !== null)
+      cookieName = `${cookieName}-${randomBytes(6).toString('base64url')}`;
     const codeVerifier = this.hub.wantsPkce ? randomBytes(32).toString('base64url') : null;
-    this.pending.set(state, { nextUrl, cookieName, codeVerifier, expiresAt: Date.now() + STATE_MAX_AGE_SECONDS * 1000 });
+    this.pending.set(state, {
+      nextUrl,
+      cookieName,
+      codeVerifier,
+      expiresAt: Date.now() + STATE_MAX_AGE_SECONDS * 1000,
+    });
     const query = new URLSearchParams({
       client_id: this.config.clientId,
       redirect_uri: this.config.oauthCallbackUrl,
@@ -66,12 +72,19 @@ export class OAuthLogin {
   async complete(req: IncomingMessage, query: URLSearchParams): Promise<CallbackOutcome> {
     const error = query.get('error');
     if (error !== null) {
-      return { kind: 'error', status: 400, message: `JupyterHub said: ${query.get('error_description') ?? error}`, setCookies: [] };
+      return {
+        kind: 'error',
+        status: 400,
+        message: `JupyterHub said: ${query.get('error_description') ?? error}`,
+        setCookies: [],
+      };
     }
     const code = query.get('code');
     const state = query.get('state');
-    if (code === null || code === '') return { kind: 'error', status: 400, message: 'The OAuth callback has no code.', setCookies: [] };
-    if (state === null || state === '') return { kind: 'error', status: 400, message: 'The OAuth callback has no state.', setCookies: [] };
+    if (code === null || code === '')
+      return { kind: 'error', status: 400, message: 'The OAuth callback has no code.', setCookies: [] };
+    if (state === null || state === '')
+      return { kind: 'error', status: 400, message: 'The OAuth callback has no state.', setCookies: [] };
 
     const clearStateCookies: string[] = [];
     let cookieState: string | null = null;
@@ -85,7 +98,8 @@ export class OAuthLogin {
       return {
         kind: 'error',
         status: 403,
-        message: 'OAuth state does not match (the login took too long, the server restarted, or it came from another browser). Try logging in again.',
+        message:
+          'OAuth state does not match (the login took too long, the server restarted, or it came from another browser). Try logging in again.',
         setCookies: clearStateCookies,
       };
     }
@@ -100,11 +114,21 @@ export class OAuthLogin {
         codeVerifier: pending.codeVerifier,
       });
     } catch (exchangeError) {
-      return { kind: 'error', status: 502, message: (exchangeError as Error).message, setCookies: clearStateCookies };
+      return {
+        kind: 'error',
+        status: 502,
+        message: (exchangeError as Error).message,
+        setCookies: clearStateCookies,
+      };
     }
     const identity = await this.hub.lookupToken(token);
     if (identity === null) {
-      return { kind: 'error', status: 502, message: 'JupyterHub issued a token it then did not recognise.', setCookies: clearStateCookies };
+      return {
+        kind: 'error',
+        status: 502,
+        message: 'JupyterHub issued a token it then did not recognise.',
+        setCookies: clearStateCookies,
+      };
     }
     const setCookies = [...clearStateCookies, this.auth.sessionCookie(req, token)];
     if (!this.auth.allowed(identity)) return { kind: 'denied', identity, setCookies };

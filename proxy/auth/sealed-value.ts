@@ -23,7 +23,12 @@ export class Sealer {
   }
 
   /** The value if the seal is intact, made for `purpose`, and younger than `maxAgeSeconds`; else null. */
-  unseal(purpose: string, sealed: string, maxAgeSeconds: number, nowSeconds = Date.now() / 1000): string | null {
+  unseal(
+    purpose: string,
+    sealed: string,
+    maxAgeSeconds: number,
+    nowSeconds = Date.now() / 1000,
+  ): string | null {
     let raw: Buffer;
     try {
       raw = Buffer.from(sealed, 'base64url');
@@ -35,7 +40,10 @@ export class Sealer {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
       decipher.setAAD(Buffer.from(purpose));
       decipher.setAuthTag(raw.subarray(raw.length - 16));
-      const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString();
+      const plain = Buffer.concat([
+        decipher.update(raw.subarray(12, raw.length - 16)),
+        decipher.final(),
+      ]).toString();
       const bar = plain.indexOf('|');
       const issuedAt = Number(plain.slice(0, bar));
       if (bar < 1 || !Number.isFinite(issuedAt)) return null;

@@ -27,7 +27,11 @@ export class TokenCache {
   }
 
   /** The cached identity, or the result of `lookup` (shared by concurrent callers). */
-  async get(token: string, lookup: (token: string) => Promise<HubIdentity | null>, now = Date.now()): Promise<HubIdentity | null> {
+  async get(
+    token: string,
+    lookup: (token: string) => Promise<HubIdentity | null>,
+    now = Date.now(),
+  ): Promise<HubIdentity | null> {
     const key = TokenCache.key(token);
     const cached = this.entries.get(key);
     if (cached !== undefined && cached.expiresAt > now) return cached.identity;

@@ -19,13 +19,23 @@ export class ForwardError extends Error {
   }
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EHOSTUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
 
 function classify(error: unknown): ForwardError {
   const code = (error as { code?: string }).code ?? 'ERROR';
   const message = (error as Error).message;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return new ForwardError('timeout', code, message);
-  if (code === 'UND_ERR_ABORTED' || (error as Error).name === 'AbortError') return new ForwardError('aborted', code, message);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    return new ForwardError('timeout', code, message);
+  if (code === 'UND_ERR_ABORTED' || (error as Error).name === 'AbortError')
+    return new ForwardError('aborted', code, message);
   if (UNREACHABLE.has(code)) return new ForwardError('unreachable', code, message);
   return new ForwardError('error', code, message);
 }
@@ -48,7 +58,11 @@ export interface HttpForwardOptions {
  * Resolves with the app's status once the response has been fully sent. Rejects with ForwardError only
  * before any byte of the response was written (so the caller can still send an error page).
  */
-export async function forwardHttp(req: IncomingMessage, res: ServerResponse, options: HttpForwardOptions): Promise<number> {
+export async function forwardHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HttpForwardOptions,
+): Promise<number> {
   const abort = new AbortController();
   const onClose = (): void => {
     if (!res.writableFinished) abort.abort();

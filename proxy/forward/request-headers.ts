@@ -73,7 +73,10 @@ export function filterCookieHeader(header: string, isPrivate: (name: string) => 
   return kept.length === 0 ? null : kept.join('; ');
 }
 
-export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, facts: ForwardingFacts): Record<string, string | string[]> {
+export function buildUpstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  facts: ForwardingFacts,
+): Record<string, string | string[]> {
   const connectionTokens = new Set(
     (incoming.connection ?? '')
       .toLowerCase()
@@ -83,13 +86,18 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, facts: Forwa
   );
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens.has(name) || isSpoofableHeader(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens.has(name) || isSpoofableHeader(name))
+      continue;
     if (name === 'cookie') {
-      const filtered = filterCookieHeader(Array.isArray(value) ? value.join('; ') : value, facts.isPrivateCookie);
+      const filtered = filterCookieHeader(
+        Array.isArray(value) ? value.join('; ') : value,
+        facts.isPrivateCookie,
+      );
       if (filtered !== null) out.cookie = filtered;
       continue;
     }
-    if (name === 'authorization' && facts.dropTokenAuthorization && /^(token|bearer)\s/i.test(String(value))) continue;
+    if (name === 'authorization' && facts.dropTokenAuthorization && /^(token|bearer)\s/i.test(String(value)))
+      continue;
     out[name] = value;
   }
   if (facts.websocket) {

@@ -5,7 +5,15 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
-const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+const HOP_BY_HOP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+]);
 
 export interface RewriteFacts {
   /** `/user/alice/rstudio` (no trailing slash). */
@@ -25,7 +33,8 @@ export function rewriteLocation(location: string, facts: RewriteFacts): string {
   }
   // Absolute paths only (not `//host` protocol-relative URLs, not relative paths).
   if (facts.stripPrefix && value.startsWith('/') && !value.startsWith('//')) {
-    if (value !== facts.mountPath && !value.startsWith(`${facts.mountPath}/`)) value = `${facts.mountPath}${value}`;
+    if (value !== facts.mountPath && !value.startsWith(`${facts.mountPath}/`))
+      value = `${facts.mountPath}${value}`;
   }
   return value;
 }
@@ -34,7 +43,11 @@ export function rewriteSetCookie(cookie: string, facts: RewriteFacts): string {
   if (!facts.stripPrefix) return cookie;
   return cookie.replace(/(;\s*path\s*=\s*)([^;]*)/i, (_match, lead: string, path: string) => {
     const trimmed = path.trim();
-    if (!trimmed.startsWith('/') || trimmed === facts.mountPath || trimmed.startsWith(`${facts.mountPath}/`)) {
+    if (
+      !trimmed.startsWith('/') ||
+      trimmed === facts.mountPath ||
+      trimmed.startsWith(`${facts.mountPath}/`)
+    ) {
       return `${lead}${trimmed}`;
     }
     return `${lead}${facts.mountPath}${trimmed === '/' ? '/' : trimmed}`;

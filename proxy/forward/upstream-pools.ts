@@ -25,8 +25,17 @@ export class UpstreamPools {
     if (pool === undefined) {
       pool =
         target.kind === 'tcp'
-          ? new Pool(`http://${target.host}:${target.port}`, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 })
-          : new Pool('http://localhost', { socketPath: target.path, connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
+          ? new Pool(`http://${target.host}:${target.port}`, {
+              connections: 128,
+              pipelining: 1,
+              keepAliveTimeout: 30_000,
+            })
+          : new Pool('http://localhost', {
+              socketPath: target.path,
+              connections: 128,
+              pipelining: 1,
+              keepAliveTimeout: 30_000,
+            });
       this.pools.set(key, pool);
     }
     return pool;

@@ -31,14 +31,25 @@ function headerBlock(method: string, path: string, headers: Record<string, strin
   return `${text}\r\n`;
 }
 
-export function writeRawResponse(socket: Duplex, status: number, reason: string, body: string, headers: Record<string, string> = {}): void {
+export function writeRawResponse(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   if (!socket.writable) return;
   let head = `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
   for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
   socket.end(`${head}\r\n${body}`);
 }
 
-export function forwardUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, options: UpgradeForwardOptions): void {
+export function forwardUpgrade(
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  options: UpgradeForwardOptions,
+): void {
   const upstream: Socket =
     options.target.kind === 'tcp'
       ? connect({ host: options.target.host, port: options.target.port })

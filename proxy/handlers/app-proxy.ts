@@ -51,17 +51,28 @@ function clientAddress(req: IncomingMessage): string {
   return lastListValue(req.headers['x-forwarded-for']) ?? req.socket.remoteAddress ?? '';
 }
 
-async function upstreamHeaders(runtime: Runtime, req: IncomingMessage, request: AppRequest, websocket: boolean, target: AppTarget) {
+async function upstreamHeaders(
+  runtime: Runtime,
+  req: IncomingMessage,
+  request: AppRequest,
+  websocket: boolean,
+  target: AppTarget,
+) {
   const { spec } = request.app;
   const identity: HubIdentity = request.auth.identity;
   let identityHeaders: Record<string, string> = {};
   if (spec.identityHeaders) {
     identityHeaders = identityHeaderValues(identity, runtime.config.user);
-    identityHeaders['x-hubify-identity'] = await runtime.signer.token(identity, runtime.config.user, spec.name);
+    identityHeaders['x-hubify-identity'] = await runtime.signer.token(
+      identity,
+      runtime.config.user,
+      spec.name,
+    );
   }
   const extra: Record<string, string> = {};
   const values = runtime.placeholderValues(spec, target);
-  for (const [name, value] of Object.entries(spec.requestHeaders)) extra[name] = expandPlaceholders(value, values);
+  for (const [name, value] of Object.entries(spec.requestHeaders))
+    extra[name] = expandPlaceholders(value, values);
   return buildUpstreamHeaders(req.headers, {
     clientAddress: clientAddress(req),
     proto: requestIsHttps(req, runtime.config) ? 'https' : 'http',
@@ -80,7 +91,13 @@ function runningTarget(app: SupervisedApp): AppTarget | null {
   return status.state === 'running' ? status.target : null;
 }
 
-function sendAppFailed(runtime: Runtime, req: IncomingMessage, res: ServerResponse, request: AppRequest, error: string): void {
+function sendAppFailed(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: AppRequest,
+  error: string,
+): void {
   const { spec } = request.app;
   if (!isNavigation(req) || wantsJson(req.headers.accept)) {
     sendJson(res, 503, { error: 'app_failed', app: spec.name, message: error });
@@ -100,7 +117,12 @@ function sendAppFailed(runtime: Runtime, req: IncomingMessage, res: ServerRespon
 }
 
 /** A running app's address, starting it when needed; null when a response has already been sent. */
-async function reachApp(runtime: Runtime, req: IncomingMessage, res: ServerResponse, request: AppRequest): Promise<AppTarget | null> {
+async function reachApp(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: AppRequest,
+): Promise<AppTarget | null> {
   const running = runningTarget(request.supervised);
   if (running !== null) return running;
   const status = request.supervised.status();
@@ -113,7 +135,10 @@ async function reachApp(runtime: Runtime, req: IncomingMessage, res: ServerRespo
   const navigation = isNavigation(req);
   try {
     if (!navigation) return await starting;
-    const quick = await Promise.race([starting, new Promise<null>((resolve) => setTimeout(() => resolve(null), QUICK_START_WAIT_MS))]);
+    const quick = await Promise.race([
+      starting,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), QUICK_START_WAIT_MS)),
+    ]);
     if (quick !== null) return quick;
   } catch (error) {
     const message = error instanceof AppStartError ? error.message : (error as Error).message;
@@ -133,9 +158,15 @@ async function reachApp(runtime: Runtime, req: IncomingMessage, res: ServerRespo
   return null;
 }
 
-export async function proxyHttp(runtime: Runtime, req: IncomingMessage, res: ServerResponse, request: AppRequest): Promise<void> {
+export async function proxyHttp(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: AppRequest,
+): Promise<void> {
   const { spec } = request.app;
-  if (countsAsActivity(request.path, spec.activity.enabled, request.app.excludeActivity)) runtime.activity.touch();
+  if (countsAsActivity(request.path, spec.activity.enabled, request.app.excludeActivity))
+    runtime.activity.touch();
   const target = await reachApp(runtime, req, res, request);
   if (target === null) return;
   const headers = await upstreamHeaders(runtime, req, request, false, target);
@@ -145,7 +176,11 @@ export async function proxyHttp(runtime: Runtime, req: IncomingMessage, res: Ser
       path: upstreamPath(request, runtime.config.prefix),
       headers,
       timeoutMs: spec.requestTimeoutSeconds * 1000,
-      rewrite: { mountPath: request.app.mountPath, stripPrefix: spec.stripPrefix, upstreamOrigins: targetOrigins(target) },
+      rewrite: {
+        mountPath: request.app.mountPath,
+        stripPrefix: spec.stripPrefix,
+        upstreamOrigins: targetOrigins(target),
+      },
     });
   } catch (error) {
     if (!(error instanceof ForwardError)) throw error;
@@ -166,11 +201,22 @@ export async function proxyHttp(runtime: Runtime, req: IncomingMessage, res: Ser
       return;
     }
     const ctx = pageContext(runtime, request.auth.identity.name);
-    sendHtml(res, status, renderProxyError(ctx, { status, appTitle: spec.title, message, launcherUrl: runtime.config.prefix }), ctx.nonce);
+    sendHtml(
+      res,
+      status,
+      renderProxyError(ctx, { status, appTitle: spec.title, message, launcherUrl: runtime.config.prefix }),
+      ctx.nonce,
+    );
   }
 }
 
-export async function proxyUpgrade(runtime: Runtime, req: IncomingMessage, socket: Duplex, head: Buffer, request: AppRequest): Promise<void> {
+export async function proxyUpgrade(
+  runtime: Runtime,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  request: AppRequest,
+): Promise<void> {
   const { spec } = request.app;
   let target = runningTarget(request.supervised);
   if (target === null) {
@@ -195,4 +241,3 @@ export async function proxyUpgrade(runtime: Runtime, req: IncomingMessage, socke
     connectTimeoutMs: 10_000,
   });
 }
-

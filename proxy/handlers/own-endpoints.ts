@@ -47,7 +47,8 @@ function launcherApps(runtime: Runtime): LauncherApp[] {
     if (!spec.launcher.show) continue;
     const status = supervised.status();
     let iconUrl: string | null = null;
-    if (spec.icon !== null) iconUrl = spec.icon.startsWith('data:') ? spec.icon : `${prefix}_hubify/apps/${spec.name}/icon`;
+    if (spec.icon !== null)
+      iconUrl = spec.icon.startsWith('data:') ? spec.icon : `${prefix}_hubify/apps/${spec.name}/icon`;
     apps.push({
       name: spec.name,
       title: spec.title,
@@ -66,11 +67,19 @@ function launcherApps(runtime: Runtime): LauncherApp[] {
 }
 
 /** `GET <prefix>`: the default URL, the default app, or the launcher. */
-export function serveRoot(runtime: Runtime, req: IncomingMessage, res: ServerResponse, auth: Authenticated, query: string): void {
+export function serveRoot(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: Authenticated,
+  query: string,
+): void {
   const { config, manifest } = runtime;
   runtime.activity.touch();
   if (config.defaultUrl !== null && config.defaultUrl !== '/' && config.defaultUrl !== '') {
-    const target = config.defaultUrl.startsWith('/') ? `${config.prefix}${config.defaultUrl.slice(1)}` : `${config.prefix}${config.defaultUrl}`;
+    const target = config.defaultUrl.startsWith('/')
+      ? `${config.prefix}${config.defaultUrl.slice(1)}`
+      : `${config.prefix}${config.defaultUrl}`;
     redirect(res, target);
     return;
   }
@@ -85,26 +94,55 @@ export function serveRoot(runtime: Runtime, req: IncomingMessage, res: ServerRes
     serverPrefix: config.prefix,
     apps: launcherApps(runtime),
     xsrfToken: xsrf.token,
-    ...(flash !== null && runtime.apps.has(flash) ? { flash: `${runtime.apps.get(flash)?.spec.title ?? flash} is restarting.` } : {}),
+    ...(flash !== null && runtime.apps.has(flash)
+      ? { flash: `${runtime.apps.get(flash)?.spec.title ?? flash} is restarting.` }
+      : {}),
   });
   sendHtml(res, 200, html, ctx.nonce, xsrf.setCookie === null ? {} : { 'set-cookie': xsrf.setCookie });
 }
 
 /** `POST <prefix>_hubify/apps/<name>/restart` (CSRF-protected unless authenticated by token header). */
-export async function restartApp(runtime: Runtime, req: IncomingMessage, res: ServerResponse, auth: Authenticated, name: string): Promise<void> {
+export async function restartApp(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: Authenticated,
+  name: string,
+): Promise<void> {
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
-    sendGeneric(runtime, res, auth.identity, 405, 'Method not allowed', 'Restart an app with the button on the launcher.');
+    sendGeneric(
+      runtime,
+      res,
+      auth.identity,
+      405,
+      'Method not allowed',
+      'Restart an app with the button on the launcher.',
+    );
     return;
   }
   const form = await readSmallForm(req);
   if (form === null) {
-    sendGeneric(runtime, res, auth.identity, 413, 'Request too large', 'The restart form is larger than expected.');
+    sendGeneric(
+      runtime,
+      res,
+      auth.identity,
+      413,
+      'Request too large',
+      'The restart form is larger than expected.',
+    );
     return;
   }
   if (auth.source !== 'header' && !xsrfValid(req, runtime.auth, form.get('_xsrf'))) {
     runtime.logger.warn('xsrf check failed', { path: req.url, user: auth.identity.name });
-    sendGeneric(runtime, res, auth.identity, 403, 'Request refused', 'The form was not sent from this server’s own page (XSRF check failed). Reload the launcher and try again.');
+    sendGeneric(
+      runtime,
+      res,
+      auth.identity,
+      403,
+      'Request refused',
+      'The form was not sent from this server’s own page (XSRF check failed). Reload the launcher and try again.',
+    );
     return;
   }
   const app = runtime.supervisor.get(name);
@@ -112,7 +150,9 @@ export async function restartApp(runtime: Runtime, req: IncomingMessage, res: Se
   runtime.activity.touch();
   runtime.logger.info('app restart requested', { app: name, user: auth.identity.name });
   const restarting = app.restart();
-  restarting.catch((error: unknown) => runtime.logger.warn('app restart failed', { app: name, error: (error as Error).message }));
+  restarting.catch((error: unknown) =>
+    runtime.logger.warn('app restart failed', { app: name, error: (error as Error).message }),
+  );
   if (wantsJson(req.headers.accept) || auth.source === 'header') {
     sendJson(res, 202, { name, state: app.status().state });
     return;
@@ -120,7 +160,13 @@ export async function restartApp(runtime: Runtime, req: IncomingMessage, res: Se
   redirect(res, `${runtime.config.prefix}?launcher&restarted=${encodeURIComponent(name)}`, 303);
 }
 
-const ICON_TYPES: Record<string, string> = { '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
+const ICON_TYPES: Record<string, string> = {
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+};
 
 export async function serveIcon(runtime: Runtime, res: ServerResponse, name: string): Promise<void> {
   const icon = runtime.apps.get(name)?.spec.icon ?? null;
@@ -157,7 +203,8 @@ export async function serveMetrics(runtime: Runtime, res: ServerResponse): Promi
     metrics.appRestarts.set({ app: status.name }, status.restarts);
   }
   if (reporter !== null) {
-    for (const [result, count] of Object.entries(reporter.stats)) metrics.activityReports.set({ result }, count);
+    for (const [result, count] of Object.entries(reporter.stats))
+      metrics.activityReports.set({ result }, count);
   }
   metrics.lastActivity.set(activity.lastActivityMs / 1000);
   sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
@@ -165,7 +212,10 @@ export async function serveMetrics(runtime: Runtime, res: ServerResponse): Promi
 
 export function logout(runtime: Runtime, req: IncomingMessage, res: ServerResponse): void {
   const { config, auth } = runtime;
-  const cleared = [auth.cookies.clear(req, auth.cookies.sessionName), auth.cookies.clear(req, auth.cookies.xsrfName)];
+  const cleared = [
+    auth.cookies.clear(req, auth.cookies.sessionName),
+    auth.cookies.clear(req, auth.cookies.xsrfName),
+  ];
   if (config.mode === 'hub') {
     redirect(res, `${config.hubHost}${config.hubBaseUrl}hub/logout`, 302, cleared);
     return;
@@ -174,15 +224,28 @@ export function logout(runtime: Runtime, req: IncomingMessage, res: ServerRespon
   const html = renderDenied(ctx, {
     status: 401,
     title: 'Logged out',
-    message: 'You are logged out of this server. Open the URL with the access token (printed in the server log) to log in again.',
+    message:
+      'You are logged out of this server. Open the URL with the access token (printed in the server log) to log in again.',
     hubUrl: config.prefix,
   });
   sendHtml(res, 200, html, ctx.nonce, { 'set-cookie': cleared });
 }
 
-export async function oauthCallback(runtime: Runtime, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+export async function oauthCallback(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: string,
+): Promise<void> {
   if (runtime.oauth === null) {
-    sendGeneric(runtime, res, null, 404, 'Not found', 'This server runs without a hub; there is no OAuth callback.');
+    sendGeneric(
+      runtime,
+      res,
+      null,
+      404,
+      'Not found',
+      'This server runs without a hub; there is no OAuth callback.',
+    );
     return;
   }
   const outcome = await runtime.oauth.complete(req, new URLSearchParams(query));
@@ -209,11 +272,21 @@ export async function oauthCallback(runtime: Runtime, req: IncomingMessage, res:
   }
 }
 
-export function sendDenied(runtime: Runtime, res: ServerResponse, identity: HubIdentity, setCookies: string[] = []): void {
+export function sendDenied(
+  runtime: Runtime,
+  res: ServerResponse,
+  identity: HubIdentity,
+  setCookies: string[] = [],
+): void {
   const ctx = pageContext(runtime, identity.name);
   const message = `${identity.kind === 'service' ? 'Service' : 'User'} ${identity.name} is not allowed to access this server of ${runtime.config.user}.`;
   if (wantsJson(res.req.headers.accept) || res.req.method !== 'GET') {
-    sendJson(res, 403, { error: 'forbidden', message }, setCookies.length > 0 ? { 'set-cookie': setCookies } : {});
+    sendJson(
+      res,
+      403,
+      { error: 'forbidden', message },
+      setCookies.length > 0 ? { 'set-cookie': setCookies } : {},
+    );
     return;
   }
   const html = renderDenied(ctx, {

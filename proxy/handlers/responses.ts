@@ -13,7 +13,13 @@ export function ownPageHeaders(nonce: string): Record<string, string> {
   };
 }
 
-export function sendHtml(res: ServerResponse, status: number, html: string, nonce: string, extra: Record<string, string | string[]> = {}): void {
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  html: string,
+  nonce: string,
+  extra: Record<string, string | string[]> = {},
+): void {
   const body = Buffer.from(html);
   res.writeHead(status, {
     ...ownPageHeaders(nonce),
@@ -24,7 +30,12 @@ export function sendHtml(res: ServerResponse, status: number, html: string, nonc
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string | string[]> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  extra: Record<string, string | string[]> = {},
+): void {
   const body = Buffer.from(JSON.stringify(value));
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -36,13 +47,27 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, ex
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   const body = Buffer.from(text);
-  res.writeHead(status, { 'content-type': contentType, 'content-length': String(body.length), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': String(body.length),
+    'cache-control': 'no-store',
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-export function redirect(res: ServerResponse, location: string, status = 302, setCookies: string[] = []): void {
+export function redirect(
+  res: ServerResponse,
+  location: string,
+  status = 302,
+  setCookies: string[] = [],
+): void {
   res.writeHead(status, {
     location,
     'content-length': '0',

@@ -12,7 +12,10 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 const XSRF_MAX_AGE_SECONDS = 86_400;
 
 /** The XSRF token for a page, and the cookie to set when the browser has none yet. */
-export function xsrfTokenFor(req: IncomingMessage, auth: Authenticator): { token: string; setCookie: string | null } {
+export function xsrfTokenFor(
+  req: IncomingMessage,
+  auth: Authenticator,
+): { token: string; setCookie: string | null } {
   const existing = auth.readCookie(req, auth.cookies.xsrfName);
   if (existing !== null && TOKEN_PATTERN.test(existing)) return { token: existing, setCookie: null };
   const token = randomBytes(24).toString('base64url');
@@ -39,7 +42,10 @@ export function xsrfValid(req: IncomingMessage, auth: Authenticator, submitted: 
 }
 
 /** Reads a small urlencoded form body (bounded; larger bodies are refused). */
-export async function readSmallForm(req: IncomingMessage, limitBytes = 8192): Promise<URLSearchParams | null> {
+export async function readSmallForm(
+  req: IncomingMessage,
+  limitBytes = 8192,
+): Promise<URLSearchParams | null> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     req.resume();

@@ -28,7 +28,7 @@ function rawGet(path: string, headers: Record<string, string>): Promise<number> 
   });
 }
 
-function writeManifest(dir: string): string {
+function writeManifest(): string {
   const manifest = {
     schemaVersion: 1,
     apps: [
@@ -70,14 +70,18 @@ let hub: StartedHub;
 let alice: HubSession;
 
 beforeAll(async () => {
-  const manifest = writeManifest(tmpdir());
+  const manifest = writeManifest();
   hub = await startHub({
     name: 'runtime-hub',
     users: ['alice', 'bob', 'root-admin'],
     adminUsers: ['root-admin'],
     cmd: [node, RUNTIME_BUNDLE],
     args: ['--manifest', manifest],
-    environment: { JUPYTERHUB_ACTIVITY_INTERVAL: '1', HUBIFY_TOKEN_CACHE_SECONDS: '1', HUBIFY_STOP_GRACE_MS: '2000' },
+    environment: {
+      JUPYTERHUB_ACTIVITY_INTERVAL: '1',
+      HUBIFY_TOKEN_CACHE_SECONDS: '1',
+      HUBIFY_STOP_GRACE_MS: '2000',
+    },
   });
   await hub.startServer('alice');
   await hub.waitForServerReady('alice');
@@ -96,7 +100,6 @@ afterAll(async () => {
   const result = await hub?.stop();
   expect(result?.leftovers ?? []).toEqual([]);
 });
-
 
 describe('endpoint security', () => {
   it('sends an unauthenticated browser to the hub OAuth authorize URL with a state cookie', async () => {
@@ -118,12 +121,16 @@ describe('endpoint security', () => {
   });
 
   it('answers API and WebSocket requests without credentials with 403, no redirect, no state cookie', async () => {
-    const response = await request(`${hub.url}/user/alice/api/status`, { headers: { accept: 'application/json' } });
+    const response = await request(`${hub.url}/user/alice/api/status`, {
+      headers: { accept: 'application/json' },
+    });
     expect(response.statusCode).toBe(403);
     expect(response.headers['set-cookie']).toBeUndefined();
     expect(await response.body.json()).toMatchObject({ error: 'forbidden' });
     const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/user/alice/echo/ws`);
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(403);
   });
 
@@ -153,14 +160,18 @@ describe('endpoint security', () => {
     const viaBrowser = await bob.get('/user/alice/echo/', { headers: page });
     expect(viaBrowser.status).toBe(403);
     const { token } = await hub.createToken('bob');
-    const viaToken = await request(`${hub.url}/user/alice/echo/headers`, { headers: { authorization: `token ${token}` } });
+    const viaToken = await request(`${hub.url}/user/alice/echo/headers`, {
+      headers: { authorization: `token ${token}` },
+    });
     expect(viaToken.statusCode).toBe(403);
     expect(await viaToken.body.text()).toContain('bob is not allowed');
   });
 
   it('lets an admin with access:servers in', async () => {
     const { token } = await hub.createToken('root-admin', { scopes: ['access:servers'] });
-    const response = await request(`${hub.url}/user/alice/echo/headers`, { headers: { authorization: `token ${token}` } });
+    const response = await request(`${hub.url}/user/alice/echo/headers`, {
+      headers: { authorization: `token ${token}` },
+    });
     expect(response.statusCode).toBe(200);
     const seen = (await response.body.json()) as { headers: Record<string, string> };
     expect(seen.headers['x-hubify-user']).toBe('root-admin');
@@ -170,14 +181,18 @@ describe('endpoint security', () => {
   it('accepts a token in the Authorization header (token and bearer) and stops accepting it once revoked', async () => {
     const { token, id } = await hub.createToken('alice');
     for (const scheme of ['token', 'Bearer']) {
-      const ok = await request(`${hub.url}/user/alice/api/status`, { headers: { authorization: `${scheme} ${token}` } });
+      const ok = await request(`${hub.url}/user/alice/api/status`, {
+        headers: { authorization: `${scheme} ${token}` },
+      });
       expect(ok.statusCode).toBe(200);
       await ok.body.dump();
     }
     await hub.revokeToken('alice', id);
     await waitFor(
       async () => {
-        const after = await request(`${hub.url}/user/alice/api/status`, { headers: { authorization: `token ${token}` } });
+        const after = await request(`${hub.url}/user/alice/api/status`, {
+          headers: { authorization: `token ${token}` },
+        });
         await after.body.dump();
         return after.statusCode === 403;
       },
@@ -186,12 +201,16 @@ describe('endpoint security', () => {
   });
 
   it('refuses a wrong token and a tampered session cookie', async () => {
-    const wrong = await request(`${hub.url}/user/alice/api/status`, { headers: { authorization: 'token not-a-real-token' } });
+    const wrong = await request(`${hub.url}/user/alice/api/status`, {
+      headers: { authorization: 'token not-a-real-token' },
+    });
     expect(wrong.statusCode).toBe(403);
     await wrong.body.dump();
     const cookie = alice.jar.all().find((c) => c.name === 'jupyterhub-user-alice');
     const tampered = `${cookie?.value.slice(0, -2)}AA`;
-    const forged = await request(`${hub.url}/user/alice/api/status`, { headers: { cookie: `jupyterhub-user-alice=${tampered}` } });
+    const forged = await request(`${hub.url}/user/alice/api/status`, {
+      headers: { cookie: `jupyterhub-user-alice=${tampered}` },
+    });
     expect(forged.statusCode).toBe(403);
     await forged.body.dump();
   });
@@ -228,7 +247,9 @@ describe('identity and headers', () => {
     expect((JSON.parse(kept.body) as { url: string }).url).toBe('/user/alice/kept/headers');
     const redirected = await alice.get('/user/alice/echo/redirect?to=/somewhere', { followRedirects: false });
     expect(redirected.headers.location).toBe('/user/alice/echo/somewhere');
-    const offsite = await alice.get('/user/alice/echo/redirect?to=//evil.example/', { followRedirects: false });
+    const offsite = await alice.get('/user/alice/echo/redirect?to=//evil.example/', {
+      followRedirects: false,
+    });
     expect(offsite.headers.location).toBe('//evil.example/');
     const cookies = await alice.get('/user/alice/echo/cookie', { followRedirects: false });
     const setCookie = ([] as string[]).concat(cookies.headers['set-cookie'] ?? []);
@@ -246,7 +267,9 @@ describe('identity and headers', () => {
       '/user/alice/echo/..%5c..%5cbob',
     ]) {
       // node:http sends the path byte for byte (WHATWG URL parsing would resolve the dots first).
-      const status = await rawGet(path, { cookie: alice.jar.header(new URL(`${hub.url}/user/alice/`)) ?? '' });
+      const status = await rawGet(path, {
+        cookie: alice.jar.header(new URL(`${hub.url}/user/alice/`)) ?? '',
+      });
       expect.soft(status, path).toBe(400);
     }
   });
@@ -258,27 +281,35 @@ describe('proxying', () => {
     expect(big.status).toBe(200);
     expect(big.bytes.length).toBe(8 * 1024 * 1024);
     const body = Buffer.alloc(3 * 1024 * 1024, 7);
-    const echoed = await alice.request('/user/alice/echo/echo', { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+    const echoed = await alice.request('/user/alice/echo/echo', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(echoed.bytes.equals(body)).toBe(true);
   });
 
   it('proxies WebSockets with the session cookie: subprotocol, text, binary, large frames', async () => {
     const cookie = alice.jar.header(new URL(`${hub.url}/user/alice/echo/ws`));
-    const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/user/alice/echo/ws`, ['x-unknown', 'chat'], { headers: { cookie }, maxPayload: 32 * 1024 * 1024 });
+    const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/user/alice/echo/ws`, ['x-unknown', 'chat'], {
+      headers: { cookie },
+      maxPayload: 32 * 1024 * 1024,
+    });
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
     expect(ws.protocol).toBe('chat');
-    const next = (): Promise<WebSocket.RawData> => new Promise((resolve) => ws.once('message', resolve));
+    const next = (): Promise<Buffer> =>
+      new Promise((resolve) => ws.once('message', (data) => resolve(data as Buffer)));
     ws.send('hello');
-    expect(String(await next())).toBe('hello');
+    expect((await next()).toString()).toBe('hello');
     const large = Buffer.alloc(5 * 1024 * 1024, 3);
     ws.send(large);
-    const back = (await next()) as Buffer;
+    const back = (await next());
     expect(back.length).toBe(large.length);
     ws.send('!info');
-    const info = JSON.parse(String(await next())) as { headers: Record<string, string> };
+    const info = JSON.parse((await next()).toString()) as { headers: Record<string, string> };
     expect(info.headers['x-hubify-user']).toBe('alice');
     expect(info.headers.cookie ?? '').not.toMatch(/jupyterhub-/);
     ws.close();
@@ -313,7 +344,11 @@ describe('activity', () => {
 describe('apps', () => {
   it('shows the status API in its documented shape', async () => {
     const response = await alice.get('/user/alice/api/status', { headers: { accept: 'application/json' } });
-    const status = JSON.parse(response.body) as { version: string; apps: { name: string; url: string; state: string }[]; last_activity: string | null };
+    const status = JSON.parse(response.body) as {
+      version: string;
+      apps: { name: string; url: string; state: string }[];
+      last_activity: string | null;
+    };
     expect(status.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(status.apps.map((app) => app.name)).toEqual(['echo', 'kept', 'crashy', 'never']);
     expect(status.apps[0]).toMatchObject({ name: 'echo', url: '/user/alice/echo/', state: 'running' });
@@ -325,13 +360,17 @@ describe('apps', () => {
     expect(first.status).toBe(200);
     await waitFor(
       async () => {
-        const status = JSON.parse((await alice.get('/user/alice/api/status')).body) as { apps: { name: string; restarts: number }[] };
+        const status = JSON.parse((await alice.get('/user/alice/api/status')).body) as {
+          apps: { name: string; restarts: number }[];
+        };
         return (status.apps.find((app) => app.name === 'crashy')?.restarts ?? 0) >= 1;
       },
       { timeoutMs: WAIT_MEDIUM, intervalMs: POLL_MEDIUM, what: 'crashy to be restarted' },
     );
     await waitFor(
-      async () => (await alice.get('/user/alice/crashy/headers', { headers: { accept: 'application/json' } })).status === 200,
+      async () =>
+        (await alice.get('/user/alice/crashy/headers', { headers: { accept: 'application/json' } }))
+          .status === 200,
       { timeoutMs: WAIT_MEDIUM, intervalMs: POLL_MEDIUM, what: 'crashy to answer again' },
     );
   });

@@ -26,10 +26,14 @@ interface Runtime {
 
 async function startRuntime(args: string[], env: Record<string, string> = {}): Promise<Runtime> {
   const port = await getFreePort();
-  const child = spawn(process.execPath, [RUNTIME_BUNDLE, '--ip', '127.0.0.1', '--port', String(port), ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HUBIFY_TOKEN: TOKEN, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [RUNTIME_BUNDLE, '--ip', '127.0.0.1', '--port', String(port), ...args],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HUBIFY_TOKEN: TOKEN, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -57,13 +61,16 @@ const auth = { authorization: `token ${TOKEN}` };
 let runtime: Runtime;
 
 beforeAll(async () => {
-  runtime = await startRuntime([
-    '--app',
-    `echo=${process.execPath} ${ECHO_APP} --port {port}`,
-    '--SingleUserNotebookApp.default_url=/echo/',
-    '--NotebookApp.allow_origin=*',
-    '--allow-root',
-  ], { HUBIFY_HEADERS_TIMEOUT_MS: '1000' });
+  runtime = await startRuntime(
+    [
+      '--app',
+      `echo=${process.execPath} ${ECHO_APP} --port {port}`,
+      '--SingleUserNotebookApp.default_url=/echo/',
+      '--NotebookApp.allow_origin=*',
+      '--allow-root',
+    ],
+    { HUBIFY_HEADERS_TIMEOUT_MS: '1000' },
+  );
 });
 
 afterAll(async () => {
@@ -78,7 +85,9 @@ describe('standalone mode', () => {
   });
 
   it('turns ?token= into a cookie and removes it from the address bar', async () => {
-    const response = await request(`${runtime.url}/echo/headers?token=${TOKEN}&keep=1`, { headers: { accept: 'text/html' } });
+    const response = await request(`${runtime.url}/echo/headers?token=${TOKEN}&keep=1`, {
+      headers: { accept: 'text/html' },
+    });
     expect(response.statusCode).toBe(302);
     expect(response.headers.location).toBe('/echo/headers?keep=1');
     const cookie = String(response.headers['set-cookie']);
@@ -95,7 +104,9 @@ describe('standalone mode', () => {
   });
 
   it('marks the cookie Secure behind an https proxy', async () => {
-    const response = await request(`${runtime.url}/echo/?token=${TOKEN}`, { headers: { accept: 'text/html', 'x-forwarded-proto': 'https' } });
+    const response = await request(`${runtime.url}/echo/?token=${TOKEN}`, {
+      headers: { accept: 'text/html', 'x-forwarded-proto': 'https' },
+    });
     expect(String(response.headers['set-cookie'])).toMatch(/Secure/);
     await response.body.dump();
   });
@@ -174,7 +185,9 @@ describe('standalone mode', () => {
     const warm = await request(`${own.url}/echo/headers`, { headers: auth });
     expect(warm.statusCode).toBe(200);
     await warm.body.dump();
-    const status = (await (await request(`${own.url}/api/status`, { headers: auth })).body.json()) as { apps: { name: string; state: string }[] };
+    const status = (await (await request(`${own.url}/api/status`, { headers: auth })).body.json()) as {
+      apps: { name: string; state: string }[];
+    };
     expect(status.apps[0]?.state).toBe('running');
     const pid = Number(/app spawn name=echo pid=(\d+)/.exec(own.output())?.[1]);
     expect(pid).toBeGreaterThan(0);
@@ -188,8 +201,13 @@ describe('configuration errors', () => {
   it('prints every manifest problem at once and exits 2, without a stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hubify-bad-'));
     const file = join(dir, 'manifest.yaml');
-    writeFileSync(file, 'schemaVersion: 1\napps:\n  - name: Bad_Name\n    port: "88a"\n    colour: blue\n  - name: api\n    command: [x, "{nope}"]\n');
-    const child = spawn(process.execPath, [RUNTIME_BUNDLE, '--manifest', file], { env: { PATH: process.env.PATH ?? '' } });
+    writeFileSync(
+      file,
+      'schemaVersion: 1\napps:\n  - name: Bad_Name\n    port: "88a"\n    colour: blue\n  - name: api\n    command: [x, "{nope}"]\n',
+    );
+    const child = spawn(process.execPath, [RUNTIME_BUNDLE, '--manifest', file], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
