@@ -416,6 +416,39 @@ describe('apps', () => {
   });
 });
 
+describe('named servers', () => {
+  it('gives each named server its own cookie and activity, and never forwards the other server’s cookie', async () => {
+    await hub.startServer('alice', 'gpu');
+    await hub.waitForServerReady('alice', 'gpu');
+    const landing = await alice.get('/user/alice/gpu/', { headers: page });
+    expect(landing.status).toBe(200);
+    const cookies = alice.jar.all().filter((cookie) => /^jupyterhub-user-alice(-gpu)?$/.test(cookie.name));
+    expect(cookies.map((cookie) => `${cookie.name} ${cookie.path}`).sort()).toEqual([
+      'jupyterhub-user-alice /user/alice/',
+      'jupyterhub-user-alice-gpu /user/alice/gpu/',
+    ]);
+    const seen = JSON.parse((await alice.get('/user/alice/gpu/echo/headers')).body) as { headers: Record<string, string> };
+    expect(seen.headers['x-hubify-user']).toBe('alice');
+    expect(seen.headers.cookie ?? '').not.toMatch(/jupyterhub-user-alice/);
+    // The default server's cookie alone does not open the named server.
+    const defaultCookie = cookies.find((cookie) => cookie.name === 'jupyterhub-user-alice');
+    const onlyDefault = await request(`${hub.url}/user/alice/gpu/api/status`, {
+      headers: { cookie: `jupyterhub-user-alice=${defaultCookie?.value ?? ''}` },
+    });
+    expect(onlyDefault.statusCode).toBe(403);
+    await onlyDefault.body.dump();
+    const used = Date.now();
+    await waitFor(
+      async () => {
+        const server = await hub.getServer('alice', 'gpu');
+        return server?.last_activity != null && new Date(server.last_activity).getTime() >= used - 1000;
+      },
+      { timeoutMs: WAIT_MEDIUM, intervalMs: POLL_MEDIUM, what: 'the named server’s last_activity to advance' },
+    );
+    await hub.stopServer('alice', 'gpu');
+  });
+});
+
 describe('logout and stop', () => {
   it('logs out: clears the cookie and sends the browser to the hub logout', async () => {
     const session = await hub.loginSession('alice');

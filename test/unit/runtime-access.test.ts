@@ -24,7 +24,13 @@ const GPU_POLICY: AccessPolicy = {
   accessScopes: ['access:servers!server=alice/gpu', 'access:servers!user=alice'],
 };
 
-const HUB1_POLICY: AccessPolicy = { owner: 'alice', serverName: '', accessScopes: null, adminAccess: false, group: null };
+const HUB1_POLICY: AccessPolicy = {
+  owner: 'alice',
+  serverName: '',
+  accessScopes: null,
+  adminAccess: false,
+  group: null,
+};
 
 describe('scopeGrants', () => {
   it('an identical scope grants', () => {
@@ -94,28 +100,46 @@ describe('scopeGrants', () => {
 
 describe('isAllowed with scopes (hub 2.0+)', () => {
   it('lets the owner in with the scopes the hub puts on her token', () => {
-    expect(isAllowed(identity({ scopes: ['access:servers!server=alice/', 'read:users:name!user=alice'] }), HUB2_POLICY)).toBe(
-      true,
-    );
+    expect(
+      isAllowed(
+        identity({ scopes: ['access:servers!server=alice/', 'read:users:name!user=alice'] }),
+        HUB2_POLICY,
+      ),
+    ).toBe(true);
     expect(isAllowed(identity({ scopes: ['access:servers!user=alice'] }), HUB2_POLICY)).toBe(true);
     expect(isAllowed(identity({ scopes: ['access:servers!user=alice'] }), GPU_POLICY)).toBe(true);
   });
 
   it('lets in anyone holding bare access:servers (the admin role has it, no admin special case)', () => {
-    expect(isAllowed(identity({ name: 'root', admin: true, scopes: ['access:servers'] }), HUB2_POLICY)).toBe(true);
-    expect(isAllowed(identity({ name: 'root', admin: true, scopes: ['access:servers'] }), GPU_POLICY)).toBe(true);
+    expect(isAllowed(identity({ name: 'root', admin: true, scopes: ['access:servers'] }), HUB2_POLICY)).toBe(
+      true,
+    );
+    expect(isAllowed(identity({ name: 'root', admin: true, scopes: ['access:servers'] }), GPU_POLICY)).toBe(
+      true,
+    );
   });
 
   it('lets a visitor in with a share of exactly this server', () => {
-    expect(isAllowed(identity({ name: 'bob', scopes: ['access:servers!server=alice/gpu'] }), GPU_POLICY)).toBe(true);
-    expect(isAllowed(identity({ name: 'bob', scopes: ['access:servers!server=alice/'] }), GPU_POLICY)).toBe(false);
-    expect(isAllowed(identity({ name: 'bob', scopes: ['access:servers!server=alice/gpu'] }), HUB2_POLICY)).toBe(false);
+    expect(
+      isAllowed(identity({ name: 'bob', scopes: ['access:servers!server=alice/gpu'] }), GPU_POLICY),
+    ).toBe(true);
+    expect(isAllowed(identity({ name: 'bob', scopes: ['access:servers!server=alice/'] }), GPU_POLICY)).toBe(
+      false,
+    );
+    expect(
+      isAllowed(identity({ name: 'bob', scopes: ['access:servers!server=alice/gpu'] }), HUB2_POLICY),
+    ).toBe(false);
   });
 
   it('refuses other users with their own scopes', () => {
     const bob = identity({
       name: 'bob',
-      scopes: ['access:servers!server=bob/', 'access:servers!user=bob', 'read:users!user=bob', 'access:servers!group=staff'],
+      scopes: [
+        'access:servers!server=bob/',
+        'access:servers!user=bob',
+        'read:users!user=bob',
+        'access:servers!group=staff',
+      ],
     });
     expect(isAllowed(bob, HUB2_POLICY)).toBe(false);
     expect(isAllowed(bob, GPU_POLICY)).toBe(false);
@@ -124,10 +148,18 @@ describe('isAllowed with scopes (hub 2.0+)', () => {
   it('decides by scopes only: the owner’s name without scopes is not enough, an admin flag is not either', () => {
     expect(isAllowed(identity({ scopes: [] }), HUB2_POLICY)).toBe(false);
     expect(isAllowed(identity({ scopes: ['read:users!user=alice'] }), HUB2_POLICY)).toBe(false);
-    expect(isAllowed(identity({ name: 'root', admin: true, scopes: ['admin:users'] }), { ...HUB2_POLICY, adminAccess: true })).toBe(
-      false,
-    );
-    expect(isAllowed(identity({ name: 'carol', groups: ['staff'], scopes: [] }), { ...HUB2_POLICY, group: 'staff' })).toBe(false);
+    expect(
+      isAllowed(identity({ name: 'root', admin: true, scopes: ['admin:users'] }), {
+        ...HUB2_POLICY,
+        adminAccess: true,
+      }),
+    ).toBe(false);
+    expect(
+      isAllowed(identity({ name: 'carol', groups: ['staff'], scopes: [] }), {
+        ...HUB2_POLICY,
+        group: 'staff',
+      }),
+    ).toBe(false);
   });
 
   it('lets services in when they hold the scope, and only then', () => {
@@ -140,7 +172,9 @@ describe('isAllowed with scopes (hub 2.0+)', () => {
   });
 
   it('with an empty list of access scopes, nobody gets in (fail closed)', () => {
-    expect(isAllowed(identity({ scopes: ['access:servers'] }), { ...HUB2_POLICY, accessScopes: [] })).toBe(false);
+    expect(isAllowed(identity({ scopes: ['access:servers'] }), { ...HUB2_POLICY, accessScopes: [] })).toBe(
+      false,
+    );
   });
 });
 
@@ -150,7 +184,7 @@ describe('isAllowed without scopes (hub 1.x, or the deprecated 1.x lookup on a n
     // A newer hub's /authorizations/token lookup omits scopes even though the policy has some.
     expect(isAllowed(identity({ scopes: null }), HUB2_POLICY)).toBe(true);
     // A hub 1.x policy with a model that does carry scopes still decides by name.
-    expect(isAllowed(identity({ scopes: ['access:servers'] , name: 'bob'}), HUB1_POLICY)).toBe(false);
+    expect(isAllowed(identity({ scopes: ['access:servers'], name: 'bob' }), HUB1_POLICY)).toBe(false);
   });
 
   it('refuses other users', () => {
@@ -161,7 +195,9 @@ describe('isAllowed without scopes (hub 1.x, or the deprecated 1.x lookup on a n
 
   it('lets members of JUPYTERHUB_GROUP in', () => {
     const policy = { ...HUB1_POLICY, group: 'staff' };
-    expect(isAllowed(identity({ name: 'bob', groups: ['students', 'staff'], scopes: null }), policy)).toBe(true);
+    expect(isAllowed(identity({ name: 'bob', groups: ['students', 'staff'], scopes: null }), policy)).toBe(
+      true,
+    );
     expect(isAllowed(identity({ name: 'bob', groups: ['students'], scopes: null }), policy)).toBe(false);
     expect(isAllowed(identity({ name: 'bob', groups: ['staff'], scopes: null }), HUB1_POLICY)).toBe(false);
   });
@@ -170,7 +206,9 @@ describe('isAllowed without scopes (hub 1.x, or the deprecated 1.x lookup on a n
     const admin = identity({ name: 'root', admin: true, scopes: null });
     expect(isAllowed(admin, HUB1_POLICY)).toBe(false);
     expect(isAllowed(admin, { ...HUB1_POLICY, adminAccess: true })).toBe(true);
-    expect(isAllowed(identity({ name: 'bob', admin: false, scopes: null }), { ...HUB1_POLICY, adminAccess: true })).toBe(false);
+    expect(
+      isAllowed(identity({ name: 'bob', admin: false, scopes: null }), { ...HUB1_POLICY, adminAccess: true }),
+    ).toBe(false);
   });
 
   it('does not let a service in because its name equals the owner’s', () => {

@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { ActivityReporter, ActivityTracker, countsAsActivity, type ActivityReporterOptions } from '../../proxy/activity.ts';
+import {
+  ActivityReporter,
+  ActivityTracker,
+  countsAsActivity,
+  type ActivityReporterOptions,
+} from '../../proxy/activity.ts';
 import { HubApi } from '../../proxy/hub-api.ts';
 import { createLogger, type Logger } from '../../proxy/log.ts';
 
@@ -251,7 +256,9 @@ describe('ActivityReporter.reportOnce against a loopback hub', () => {
     const when = new Date(Date.now() - 1_000);
     tracker.touch(when.getTime());
     hub.mode = '500';
-    const { reporter } = reporterFor(tracker, { retry: { firstDelayMs: 20, maxDelayMs: 60, giveUpAfterMs: 500 } });
+    const { reporter } = reporterFor(tracker, {
+      retry: { firstDelayMs: 20, maxDelayMs: 60, giveUpAfterMs: 500 },
+    });
     const started = Date.now();
     await reporter.reportOnce();
     const elapsed = Date.now() - started;
@@ -277,7 +284,9 @@ describe('ActivityReporter.reportOnce against a loopback hub', () => {
     const tracker = new ActivityTracker();
     tracker.touch(Date.now() - 5_000);
     hub.mode = 'reset';
-    const { reporter } = reporterFor(tracker, { retry: { firstDelayMs: 20, maxDelayMs: 80, giveUpAfterMs: 300 } });
+    const { reporter } = reporterFor(tracker, {
+      retry: { firstDelayMs: 20, maxDelayMs: 80, giveUpAfterMs: 300 },
+    });
     const started = Date.now();
     await reporter.reportOnce();
     expect(Date.now() - started).toBeLessThan(300 + 200);
@@ -327,7 +336,9 @@ describe('ActivityReporter.reportOnce against a loopback hub', () => {
     tracker.touch(when.getTime());
     hub.mode = 'hang';
     const budget = 300;
-    const { reporter } = reporterFor(tracker, { retry: { firstDelayMs: 20, maxDelayMs: 80, giveUpAfterMs: budget } });
+    const { reporter } = reporterFor(tracker, {
+      retry: { firstDelayMs: 20, maxDelayMs: 80, giveUpAfterMs: budget },
+    });
     const started = Date.now();
     const cycle = reporter.reportOnce();
     const outcome = await Promise.race([
@@ -347,7 +358,9 @@ describe('ActivityReporter.reportOnce against a loopback hub', () => {
   it('keeps one pending timestamp: after an outage only the latest time is posted, once', async () => {
     const tracker = new ActivityTracker();
     hub.mode = '500';
-    const { reporter } = reporterFor(tracker, { retry: { firstDelayMs: 5, maxDelayMs: 5, giveUpAfterMs: 12 } });
+    const { reporter } = reporterFor(tracker, {
+      retry: { firstDelayMs: 5, maxDelayMs: 5, giveUpAfterMs: 12 },
+    });
     const base = Date.now() - 100_000;
     for (let cycle = 0; cycle < 5; cycle++) {
       for (let i = 0; i < 200; i++) tracker.touch(base + cycle * 1000 + i);
@@ -375,7 +388,9 @@ describe('ActivityReporter.reportOnce against a loopback hub', () => {
     const tracker = new ActivityTracker();
     tracker.touch(Date.now() - 1000);
     hub.mode = '500';
-    const { reporter } = reporterFor(tracker, { retry: { firstDelayMs: 5_000, maxDelayMs: 5_000, giveUpAfterMs: 60_000 } });
+    const { reporter } = reporterFor(tracker, {
+      retry: { firstDelayMs: 5_000, maxDelayMs: 5_000, giveUpAfterMs: 60_000 },
+    });
     reporter.stop();
     const started = Date.now();
     await reporter.reportOnce();

@@ -73,12 +73,23 @@ describe('parseCommandLine', () => {
   });
 
   it('accepts space-separated values for its own flags', () => {
-    const flags = runFlags(['--ip', '127.0.0.1', '--port', '9000', '--log-level', 'warn', '--manifest', '/m.yaml']);
+    const flags = runFlags([
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      '9000',
+      '--log-level',
+      'warn',
+      '--manifest',
+      '/m.yaml',
+    ]);
     expect(flags).toMatchObject({ ip: '127.0.0.1', port: '9000', logLevel: 'warn', manifest: '/m.yaml' });
   });
 
   it('maps ServerApp / NotebookApp / LabApp options onto the same settings', () => {
-    expect(runFlags(['--ServerApp.ip=0.0.0.0', '--ServerApp.port=8890', '--ServerApp.base_url=/user/bob/'])).toMatchObject({
+    expect(
+      runFlags(['--ServerApp.ip=0.0.0.0', '--ServerApp.port=8890', '--ServerApp.base_url=/user/bob/']),
+    ).toMatchObject({
       ip: '0.0.0.0',
       port: '8890',
       baseUrl: '/user/bob/',
@@ -88,7 +99,10 @@ describe('parseCommandLine', () => {
       defaultUrl: '/lab',
       rootDir: '/srv',
     });
-    expect(runFlags(['--NotebookApp.notebook_dir=/nb', '--LabApp.default_url=/x'])).toMatchObject({ rootDir: '/nb', defaultUrl: '/x' });
+    expect(runFlags(['--NotebookApp.notebook_dir=/nb', '--LabApp.default_url=/x'])).toMatchObject({
+      rootDir: '/nb',
+      defaultUrl: '/x',
+    });
   });
 
   it('tolerates unknown Jupyter flags into `ignored`, and --allow-root / --no-browser silently', () => {
@@ -179,7 +193,10 @@ describe('loadConfig: hub mode', () => {
 
   it('binds to the host and port of JUPYTERHUB_SERVICE_URL in all its forms', () => {
     const bind = (url: string) => {
-      const config = loadConfig(runFlags(['--ip=9.9.9.9', '--port=1']), { ...HUB_ENV, JUPYTERHUB_SERVICE_URL: url });
+      const config = loadConfig(runFlags(['--ip=9.9.9.9', '--port=1']), {
+        ...HUB_ENV,
+        JUPYTERHUB_SERVICE_URL: url,
+      });
       return [config.ip, config.port];
     };
     expect(bind('http://0.0.0.0:8888/user/a/')).toEqual(['0.0.0.0', 8888]);
@@ -198,20 +215,34 @@ describe('loadConfig: hub mode', () => {
       JUPYTERHUB_SSL_CERTFILE: '/certs/cert.pem',
       JUPYTERHUB_SSL_CLIENT_CA: '/certs/ca.pem',
     };
-    const config = loadConfig(runFlags(), { ...HUB_ENV, ...ssl, JUPYTERHUB_SERVICE_URL: 'https://0.0.0.0:8443/user/alice/' });
+    const config = loadConfig(runFlags(), {
+      ...HUB_ENV,
+      ...ssl,
+      JUPYTERHUB_SERVICE_URL: 'https://0.0.0.0:8443/user/alice/',
+    });
     expect(config.port).toBe(8443);
-    expect(config.tls).toEqual({ keyFile: '/certs/key.pem', certFile: '/certs/cert.pem', clientCaFile: '/certs/ca.pem' });
-    expect(loadConfig(runFlags(), { ...HUB_ENV, ...ssl, JUPYTERHUB_SERVICE_URL: 'https://:8443/' })).toMatchObject({
+    expect(config.tls).toEqual({
+      keyFile: '/certs/key.pem',
+      certFile: '/certs/cert.pem',
+      clientCaFile: '/certs/ca.pem',
+    });
+    expect(
+      loadConfig(runFlags(), { ...HUB_ENV, ...ssl, JUPYTERHUB_SERVICE_URL: 'https://:8443/' }),
+    ).toMatchObject({
       ip: '::',
       port: 8443,
     });
-    expect(problemsOf(() => loadConfig(runFlags(), { ...HUB_ENV, JUPYTERHUB_SERVICE_URL: 'https://0.0.0.0:8443/' }))).toEqual([
-      expect.stringMatching(/https but no JUPYTERHUB_SSL_/),
-    ]);
+    expect(
+      problemsOf(() =>
+        loadConfig(runFlags(), { ...HUB_ENV, JUPYTERHUB_SERVICE_URL: 'https://0.0.0.0:8443/' }),
+      ),
+    ).toEqual([expect.stringMatching(/https but no JUPYTERHUB_SSL_/)]);
     expect(problemsOf(() => loadConfig(runFlags(), { ...HUB_ENV, JUPYTERHUB_SSL_KEYFILE: '/k' }))).toEqual([
       expect.stringMatching(/needs all of/),
     ]);
-    expect(loadConfig(runFlags(), { ...HUB_ENV, JUPYTERHUB_SERVICE_URL: 'https://[::1]:443/', ...ssl }).port).toBe(443);
+    expect(
+      loadConfig(runFlags(), { ...HUB_ENV, JUPYTERHUB_SERVICE_URL: 'https://[::1]:443/', ...ssl }).port,
+    ).toBe(443);
   });
 
   it('falls back to hub 1.x flags when there is no service URL; env beats flags elsewhere too', () => {
@@ -232,7 +263,11 @@ describe('loadConfig: hub mode', () => {
       rootDir: '/flag/dir',
       prefix: '/user/alice/',
     });
-    const envWins = loadConfig(flags, { ...env, JUPYTERHUB_DEFAULT_URL: '/rstudio/', JUPYTERHUB_ROOT_DIR: '~/work' });
+    const envWins = loadConfig(flags, {
+      ...env,
+      JUPYTERHUB_DEFAULT_URL: '/rstudio/',
+      JUPYTERHUB_ROOT_DIR: '~/work',
+    });
     expect(envWins).toMatchObject({ defaultUrl: '/rstudio/', rootDir: '~/work' });
     const noPrefix = { ...env };
     delete noPrefix.JUPYTERHUB_SERVICE_PREFIX;
@@ -287,7 +322,10 @@ describe('loadConfig: hub mode', () => {
       JUPYTERHUB_OAUTH_SCOPES: '["access:servers!server=alice/old"]',
     });
     expect(both.accessScopes).toEqual(['access:servers!server=alice/new']);
-    const oldOnly = { ...HUB_ENV, JUPYTERHUB_OAUTH_SCOPES: '["access:servers!user=alice"]' };
+    const oldOnly: Record<string, string> = {
+      ...HUB_ENV,
+      JUPYTERHUB_OAUTH_SCOPES: '["access:servers!user=alice"]',
+    };
     delete oldOnly.JUPYTERHUB_OAUTH_ACCESS_SCOPES;
     expect(loadConfig(runFlags(), oldOnly).accessScopes).toEqual(['access:servers!user=alice']);
     const emptyNew = { ...HUB_ENV, JUPYTERHUB_OAUTH_ACCESS_SCOPES: '', JUPYTERHUB_OAUTH_SCOPES: '["x"]' };
@@ -298,7 +336,8 @@ describe('loadConfig: hub mode', () => {
   });
 
   it('parses JUPYTERHUB_COOKIE_OPTIONS the way tornado spells them', () => {
-    const parse = (json: string) => loadConfig(runFlags(), { ...HUB_ENV, JUPYTERHUB_COOKIE_OPTIONS: json }).cookieOptions;
+    const parse = (json: string) =>
+      loadConfig(runFlags(), { ...HUB_ENV, JUPYTERHUB_COOKIE_OPTIONS: json }).cookieOptions;
     expect(parse('{"SameSite": "None", "Secure": true}')).toEqual({
       sameSite: 'None',
       secure: true,
@@ -384,7 +423,9 @@ describe('loadConfig: hub mode', () => {
   it('refuses an incomplete spawner environment', () => {
     const env = { ...HUB_ENV };
     delete env.JUPYTERHUB_API_URL;
-    expect(problemsOf(() => loadConfig(runFlags(), env))).toEqual([expect.stringMatching(/JUPYTERHUB_API_URL is not set/)]);
+    expect(problemsOf(() => loadConfig(runFlags(), env))).toEqual([
+      expect.stringMatching(/JUPYTERHUB_API_URL is not set/),
+    ]);
   });
 
   it('reads the activity interval and the runtime’s own numbers', () => {
@@ -406,7 +447,12 @@ describe('loadConfig: hub mode', () => {
 
 describe('loadConfig: standalone mode', () => {
   it('runs without a hub: generated token, root prefix, HUBIFY_* settings', () => {
-    const config = loadConfig(runFlags(), { HUBIFY_IP: '127.0.0.1', HUBIFY_PORT: '9999', HUBIFY_USER: 'jo', USER: 'root' });
+    const config = loadConfig(runFlags(), {
+      HUBIFY_IP: '127.0.0.1',
+      HUBIFY_PORT: '9999',
+      HUBIFY_USER: 'jo',
+      USER: 'root',
+    });
     expect(config).toMatchObject({
       mode: 'standalone',
       ip: '127.0.0.1',
@@ -430,7 +476,9 @@ describe('loadConfig: standalone mode', () => {
   });
 
   it('flags beat HUBIFY_IP / HUBIFY_PORT; the default port is 8888', () => {
-    expect(loadConfig(runFlags(['--ip=::1', '--port=7000']), { HUBIFY_IP: '127.0.0.1', HUBIFY_PORT: '9' })).toMatchObject({
+    expect(
+      loadConfig(runFlags(['--ip=::1', '--port=7000']), { HUBIFY_IP: '127.0.0.1', HUBIFY_PORT: '9' }),
+    ).toMatchObject({
       ip: '::1',
       port: 7000,
     });
@@ -438,11 +486,17 @@ describe('loadConfig: standalone mode', () => {
   });
 
   it('turns --app flags into quick apps and skips the default manifest', () => {
-    const config = loadConfig(runFlags(['--app', 'web=python3 -m http.server {port}']), { HUBIFY_IP: '127.0.0.1' });
+    const config = loadConfig(runFlags(['--app', 'web=python3 -m http.server {port}']), {
+      HUBIFY_IP: '127.0.0.1',
+    });
     expect(config.quickApps).toEqual([{ name: 'web', command: ['python3', '-m', 'http.server', '{port}'] }]);
     expect(config.manifestPath).toBeNull();
-    expect(loadConfig(runFlags(['--manifest=/x.yaml']), { HUBIFY_IP: '127.0.0.1' }).manifestPath).toBe('/x.yaml');
-    expect(loadConfig(runFlags(), { HUBIFY_IP: '127.0.0.1', HUBIFY_MANIFEST: '/y.json' }).manifestPath).toBe('/y.json');
+    expect(loadConfig(runFlags(['--manifest=/x.yaml']), { HUBIFY_IP: '127.0.0.1' }).manifestPath).toBe(
+      '/x.yaml',
+    );
+    expect(loadConfig(runFlags(), { HUBIFY_IP: '127.0.0.1', HUBIFY_MANIFEST: '/y.json' }).manifestPath).toBe(
+      '/y.json',
+    );
   });
 });
 
@@ -499,7 +553,15 @@ describe('parseQuickApp', () => {
   });
 
   it('refuses bad names and empty commands', () => {
-    for (const text of ['=cmd', 'Web=cmd', 'web', 'we_b=cmd', '-web=cmd', `${'a'.repeat(64)}=cmd`, 'a b=cmd']) {
+    for (const text of [
+      '=cmd',
+      'Web=cmd',
+      'web',
+      'we_b=cmd',
+      '-web=cmd',
+      `${'a'.repeat(64)}=cmd`,
+      'a b=cmd',
+    ]) {
       const { app, problems } = quick(text);
       expect(app, text).toBeNull();
       expect(problems, text).toEqual([expect.stringMatching(/expected NAME=COMMAND/)]);

@@ -4,7 +4,7 @@
 // cookies never reach an app.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,12 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CookiePolicy, lastListValue, requestIsHttps, STATE_MAX_AGE_SECONDS } from '../../proxy/auth/cookie-policy.ts';
+import {
+  CookiePolicy,
+  lastListValue,
+  requestIsHttps,
+  STATE_MAX_AGE_SECONDS,
+} from '../../proxy/auth/cookie-policy.ts';
 import { loadConfig, parseCommandLine, type RuntimeConfig } from '../../proxy/config.ts';
 
 function flags() {
@@ -60,7 +65,11 @@ describe('CookiePolicy names', () => {
   });
 
   it('derives the client id for a named server when the hub did not give one', () => {
-    const env: Record<string, string> = { ...HUB_ENV, JUPYTERHUB_SERVER_NAME: 'gpu', JUPYTERHUB_SERVICE_PREFIX: '/user/alice/gpu/' };
+    const env: Record<string, string> = {
+      ...HUB_ENV,
+      JUPYTERHUB_SERVER_NAME: 'gpu',
+      JUPYTERHUB_SERVICE_PREFIX: '/user/alice/gpu/',
+    };
     delete env.JUPYTERHUB_CLIENT_ID;
     const policy = new CookiePolicy(loadConfig(flags(), env));
     expect(policy.sessionName).toBe('jupyterhub-user-alice-gpu');
@@ -103,7 +112,9 @@ describe('CookiePolicy attributes', () => {
   it('the state cookie lives 600 s', () => {
     expect(STATE_MAX_AGE_SECONDS).toBe(600);
     const policy = new CookiePolicy(hubConfig());
-    const cookie = parseSetCookie(policy.set(fakeRequest(), `${policy.statePrefix}`, 'x', STATE_MAX_AGE_SECONDS));
+    const cookie = parseSetCookie(
+      policy.set(fakeRequest(), `${policy.statePrefix}`, 'x', STATE_MAX_AGE_SECONDS),
+    );
     expect(cookie.attrs.get('max-age')).toBe('600');
   });
 
@@ -113,7 +124,8 @@ describe('CookiePolicy attributes', () => {
       new CookiePolicy(hubConfig({ JUPYTERHUB_COOKIE_OPTIONS: '{"expires_days": 14}' })).sessionMaxAgeSeconds,
     ).toBe(14 * 86_400);
     expect(
-      new CookiePolicy(hubConfig({ JUPYTERHUB_COOKIE_OPTIONS: '{"expires_days": 0.5}' })).sessionMaxAgeSeconds,
+      new CookiePolicy(hubConfig({ JUPYTERHUB_COOKIE_OPTIONS: '{"expires_days": 0.5}' }))
+        .sessionMaxAgeSeconds,
     ).toBe(43_200);
   });
 
@@ -137,9 +149,13 @@ describe('CookiePolicy attributes', () => {
   });
 
   it('is Secure when JUPYTERHUB_PUBLIC_URL is https', () => {
-    const policy = new CookiePolicy(hubConfig({ JUPYTERHUB_PUBLIC_URL: 'https://hub.example.org/user/alice/' }));
+    const policy = new CookiePolicy(
+      hubConfig({ JUPYTERHUB_PUBLIC_URL: 'https://hub.example.org/user/alice/' }),
+    );
     expect(parseSetCookie(policy.set(fakeRequest(), 'n', 'v', 1)).attrs.has('secure')).toBe(true);
-    const plain = new CookiePolicy(hubConfig({ JUPYTERHUB_PUBLIC_URL: 'http://hub.example.org/user/alice/' }));
+    const plain = new CookiePolicy(
+      hubConfig({ JUPYTERHUB_PUBLIC_URL: 'http://hub.example.org/user/alice/' }),
+    );
     expect(parseSetCookie(plain.set(fakeRequest(), 'n', 'v', 1)).attrs.has('secure')).toBe(false);
   });
 
@@ -165,13 +181,20 @@ describe('CookiePolicy attributes', () => {
     const secure = new CookiePolicy(hubConfig({ JUPYTERHUB_COOKIE_OPTIONS: '{"secure": true}' }));
     expect(parseSetCookie(secure.set(fakeRequest(), 'n', 'v', 1)).attrs.has('secure')).toBe(true);
 
-    const domain = new CookiePolicy(hubConfig({ JUPYTERHUB_COOKIE_OPTIONS: '{"domain": "hub.example.org"}' }));
-    expect(parseSetCookie(domain.set(fakeRequest(), 'n', 'v', 1)).attrs.get('domain')).toBe('hub.example.org');
+    const domain = new CookiePolicy(
+      hubConfig({ JUPYTERHUB_COOKIE_OPTIONS: '{"domain": "hub.example.org"}' }),
+    );
+    expect(parseSetCookie(domain.set(fakeRequest(), 'n', 'v', 1)).attrs.get('domain')).toBe(
+      'hub.example.org',
+    );
   });
 
   it('with __Host-: Path=/, Secure, never a Domain', () => {
     const policy = new CookiePolicy(
-      hubConfig({ JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED: '1', JUPYTERHUB_COOKIE_OPTIONS: '{"domain": "example.org"}' }),
+      hubConfig({
+        JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED: '1',
+        JUPYTERHUB_COOKIE_OPTIONS: '{"domain": "example.org"}',
+      }),
     );
     const cookie = parseSetCookie(policy.set(fakeRequest(), policy.sessionName, 'v', 10));
     expect(cookie.name).toBe('__Host-jupyterhub-user-alice');
@@ -183,14 +206,19 @@ describe('CookiePolicy attributes', () => {
 
   it('uses the named server prefix as Path', () => {
     const policy = new CookiePolicy(
-      hubConfig({ JUPYTERHUB_SERVICE_PREFIX: '/user/alice/gpu/', JUPYTERHUB_CLIENT_ID: 'jupyterhub-user-alice-gpu' }),
+      hubConfig({
+        JUPYTERHUB_SERVICE_PREFIX: '/user/alice/gpu/',
+        JUPYTERHUB_CLIENT_ID: 'jupyterhub-user-alice-gpu',
+      }),
     );
     expect(parseSetCookie(policy.set(fakeRequest(), 'n', 'v', 1)).attrs.get('path')).toBe('/user/alice/gpu/');
   });
 
   it('clear() expires the cookie with the same Path and Secure', () => {
     const policy = new CookiePolicy(hubConfig());
-    const cleared = parseSetCookie(policy.clear(fakeRequest({ 'x-forwarded-proto': 'https' }), policy.sessionName));
+    const cleared = parseSetCookie(
+      policy.clear(fakeRequest({ 'x-forwarded-proto': 'https' }), policy.sessionName),
+    );
     expect(cleared.name).toBe('jupyterhub-user-alice');
     expect(cleared.value).toBe('');
     expect(cleared.attrs.get('max-age')).toBe('0');
@@ -261,7 +289,16 @@ describe('CookiePolicy.isPrivate', () => {
   });
 
   it('lets app cookies through', () => {
-    for (const name of ['_xsrf', 'rstudio-session', 'csrf-token', 'session', 'JSESSIONID', 'jupyterhub', 'my-jupyterhub-x', '__Host-app']) {
+    for (const name of [
+      '_xsrf',
+      'rstudio-session',
+      'csrf-token',
+      'session',
+      'JSESSIONID',
+      'jupyterhub',
+      'my-jupyterhub-x',
+      '__Host-app',
+    ]) {
       expect(policy.isPrivate(name), name).toBe(false);
     }
   });
@@ -279,7 +316,7 @@ describe('CookiePolicy with real requests', () => {
   });
 
   function answerWithCookie(policy: CookiePolicy) {
-    return (req: IncomingMessage, res: import('node:http').ServerResponse) => {
+    return (req: IncomingMessage, res: ServerResponse) => {
       res.setHeader('set-cookie', policy.set(req, policy.sessionName, 'v', 60));
       res.end();
     };
@@ -310,11 +347,30 @@ describe('CookiePolicy with real requests', () => {
     const cert = join(certDir, 'cert.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
       { stdio: 'ignore' },
     );
     const policy = new CookiePolicy(hubConfig());
-    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, answerWithCookie(policy));
+    const server = createHttpsServer(
+      { key: readFileSync(key), cert: readFileSync(cert) },
+      answerWithCookie(policy),
+    );
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;

@@ -76,7 +76,17 @@ describe('isSpoofableHeader', () => {
     expect(isSpoofableHeader(name)).toBe(true);
   });
   it('leaves ordinary headers alone', () => {
-    for (const name of ['accept', 'user-agent', 'x-xsrftoken', 'x-csrftoken', 'x-requested-with', 'authorization', 'cookie', 'x-userland', 'x-forwarded']) {
+    for (const name of [
+      'accept',
+      'user-agent',
+      'x-xsrftoken',
+      'x-csrftoken',
+      'x-requested-with',
+      'authorization',
+      'cookie',
+      'x-userland',
+      'x-forwarded',
+    ]) {
       expect(isSpoofableHeader(name), name).toBe(false);
     }
   });
@@ -86,7 +96,10 @@ describe('filterCookieHeader', () => {
   const isPrivate = (name: string) => name.startsWith('jupyterhub-');
   it('removes private cookies and keeps the others verbatim, in order', () => {
     expect(
-      filterCookieHeader('a=1; jupyterhub-user-alice=SEALED; b="quoted value"; jupyterhub-session-id=x;c=%20', isPrivate),
+      filterCookieHeader(
+        'a=1; jupyterhub-user-alice=SEALED; b="quoted value"; jupyterhub-session-id=x;c=%20',
+        isPrivate,
+      ),
     ).toBe('a=1; b="quoted value"; c=%20');
   });
   it('returns null when nothing is left', () => {
@@ -176,8 +189,12 @@ describe('buildUpstreamHeaders', () => {
   });
 
   it('computes the forwarded port from the host, or from the scheme', () => {
-    expect(buildUpstreamHeaders({}, facts({ host: 'hub.example.org:8443' }))['x-forwarded-port']).toBe('8443');
-    expect(buildUpstreamHeaders({}, facts({ host: '[::1]:9000', proto: 'http' }))['x-forwarded-port']).toBe('9000');
+    expect(buildUpstreamHeaders({}, facts({ host: 'hub.example.org:8443' }))['x-forwarded-port']).toBe(
+      '8443',
+    );
+    expect(buildUpstreamHeaders({}, facts({ host: '[::1]:9000', proto: 'http' }))['x-forwarded-port']).toBe(
+      '9000',
+    );
     expect(buildUpstreamHeaders({}, facts({ host: 'h', proto: 'http' }))['x-forwarded-port']).toBe('80');
     const noHost = buildUpstreamHeaders({}, facts({ host: undefined }));
     expect(noHost).not.toHaveProperty('x-forwarded-host');
@@ -187,24 +204,32 @@ describe('buildUpstreamHeaders', () => {
 
   it('removes private cookies and keeps the others verbatim', () => {
     const out = buildUpstreamHeaders(
-      { cookie: 'jupyterhub-user-alice=SEALED; _xsrf=2|abc|def; jupyterhub-session-id=s; rs-csrf-token=z; jupyterhub-user-bob=x' },
+      {
+        cookie:
+          'jupyterhub-user-alice=SEALED; _xsrf=2|abc|def; jupyterhub-session-id=s; rs-csrf-token=z; jupyterhub-user-bob=x',
+      },
       facts(),
     );
     expect(out.cookie).toBe('_xsrf=2|abc|def; rs-csrf-token=z');
-    expect(buildUpstreamHeaders({ cookie: 'jupyterhub-user-alice=SEALED' }, facts())).not.toHaveProperty('cookie');
+    expect(buildUpstreamHeaders({ cookie: 'jupyterhub-user-alice=SEALED' }, facts())).not.toHaveProperty(
+      'cookie',
+    );
   });
 
   it('drops Authorization: token|bearer (our credential) in any case, keeps Basic and others', () => {
     for (const value of ['token abc', 'Token abc', 'TOKEN abc', 'bearer abc', 'Bearer abc', 'BEARER\tabc']) {
-      expect(buildUpstreamHeaders({ authorization: value }, facts()), value).not.toHaveProperty('authorization');
+      expect(buildUpstreamHeaders({ authorization: value }, facts()), value).not.toHaveProperty(
+        'authorization',
+      );
     }
     for (const value of ['Basic dXNlcjpwYXNz', 'Digest username="a"', 'tokenless x', 'Bearerish x']) {
       expect(buildUpstreamHeaders({ authorization: value }, facts()).authorization, value).toBe(value);
     }
     // When the credential was not ours (the app's own token auth), it is kept.
-    expect(buildUpstreamHeaders({ authorization: 'Bearer app' }, facts({ dropTokenAuthorization: false })).authorization).toBe(
-      'Bearer app',
-    );
+    expect(
+      buildUpstreamHeaders({ authorization: 'Bearer app' }, facts({ dropTokenAuthorization: false }))
+        .authorization,
+    ).toBe('Bearer app');
   });
 
   it('keeps Upgrade and Connection for websockets (only those)', () => {
@@ -238,7 +263,7 @@ describe('buildUpstreamHeaders', () => {
   });
 
   it('keeps multi-valued headers as arrays', () => {
-    const out = buildUpstreamHeaders({ 'x-multi': ['a', 'b'] } as unknown as IncomingHttpHeaders, facts());
+    const out = buildUpstreamHeaders({ 'x-multi': ['a', 'b'] }, facts());
     expect(out['x-multi']).toEqual(['a', 'b']);
   });
 
@@ -254,7 +279,13 @@ describe('buildUpstreamHeaders', () => {
         for (const key of Object.keys(out)) {
           if (isSpoofableHeader(key)) {
             expect(key.startsWith('x-forwarded-')).toBe(true);
-            expect(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix']).toContain(key);
+            expect([
+              'x-forwarded-for',
+              'x-forwarded-proto',
+              'x-forwarded-host',
+              'x-forwarded-port',
+              'x-forwarded-prefix',
+            ]).toContain(key);
           }
         }
         expect(out['x-forwarded-for']).toBe('10.0.0.7');
@@ -348,7 +379,9 @@ describe('rewriteLocation', () => {
     expect(rewriteLocation('http://localhost:41234/a', REWRITE)).toBe('/user/alice/rstudio/a');
     // Not the same origin: a different port, or a host that merely starts like it.
     expect(rewriteLocation('http://127.0.0.1:412345/a', REWRITE)).toBe('http://127.0.0.1:412345/a');
-    expect(rewriteLocation('http://127.0.0.1:41234.evil.example/a', REWRITE)).toBe('http://127.0.0.1:41234.evil.example/a');
+    expect(rewriteLocation('http://127.0.0.1:41234.evil.example/a', REWRITE)).toBe(
+      'http://127.0.0.1:41234.evil.example/a',
+    );
     expect(rewriteLocation('https://elsewhere.example/x', REWRITE)).toBe('https://elsewhere.example/x');
   });
 
@@ -367,7 +400,9 @@ describe('rewriteLocation', () => {
     expect(rewriteLocation('/user/alice/rstudio', REWRITE)).toBe('/user/alice/rstudio');
     expect(rewriteLocation('/user/alice/rstudio/x', REWRITE)).toBe('/user/alice/rstudio/x');
     // Only the exact mount counts as "already prefixed".
-    expect(rewriteLocation('/user/alice/rstudio2/x', REWRITE)).toBe('/user/alice/rstudio/user/alice/rstudio2/x');
+    expect(rewriteLocation('/user/alice/rstudio2/x', REWRITE)).toBe(
+      '/user/alice/rstudio/user/alice/rstudio2/x',
+    );
   });
 
   it('keeps a backslash trick under the mount (never a protocol-relative URL)', () => {
@@ -378,21 +413,31 @@ describe('rewriteLocation', () => {
     const full = { ...REWRITE, stripPrefix: false };
     expect(rewriteLocation('/login', full)).toBe('/login');
     expect(rewriteLocation('/user/alice/rstudio/login', full)).toBe('/user/alice/rstudio/login');
-    expect(rewriteLocation('http://127.0.0.1:41234/user/alice/rstudio/x', full)).toBe('/user/alice/rstudio/x');
+    expect(rewriteLocation('http://127.0.0.1:41234/user/alice/rstudio/x', full)).toBe(
+      '/user/alice/rstudio/x',
+    );
     expect(rewriteLocation('//evil.example', full)).toBe('//evil.example');
   });
 });
 
 describe('rewriteSetCookie', () => {
   it('moves the Path under the mount', () => {
-    expect(rewriteSetCookie('sid=1; Path=/; HttpOnly', REWRITE)).toBe('sid=1; Path=/user/alice/rstudio/; HttpOnly');
+    expect(rewriteSetCookie('sid=1; Path=/; HttpOnly', REWRITE)).toBe(
+      'sid=1; Path=/user/alice/rstudio/; HttpOnly',
+    );
     expect(rewriteSetCookie('sid=1; path=/api', REWRITE)).toBe('sid=1; path=/user/alice/rstudio/api');
-    expect(rewriteSetCookie('sid=1;PATH = /x ; Secure', REWRITE)).toBe('sid=1;PATH = /user/alice/rstudio/x; Secure');
+    expect(rewriteSetCookie('sid=1;PATH = /x ; Secure', REWRITE)).toBe(
+      'sid=1;PATH = /user/alice/rstudio/x; Secure',
+    );
   });
   it('leaves cookies without Path, with a prefixed Path, or with a relative Path alone', () => {
     expect(rewriteSetCookie('sid=1; HttpOnly', REWRITE)).toBe('sid=1; HttpOnly');
-    expect(rewriteSetCookie('sid=1; Path=/user/alice/rstudio/', REWRITE)).toBe('sid=1; Path=/user/alice/rstudio/');
-    expect(rewriteSetCookie('sid=1; Path=/user/alice/rstudio', REWRITE)).toBe('sid=1; Path=/user/alice/rstudio');
+    expect(rewriteSetCookie('sid=1; Path=/user/alice/rstudio/', REWRITE)).toBe(
+      'sid=1; Path=/user/alice/rstudio/',
+    );
+    expect(rewriteSetCookie('sid=1; Path=/user/alice/rstudio', REWRITE)).toBe(
+      'sid=1; Path=/user/alice/rstudio',
+    );
     expect(rewriteSetCookie('sid=1; Path=relative', REWRITE)).toBe('sid=1; Path=relative');
   });
   it('does not mistake a cookie value or name for the Path attribute', () => {

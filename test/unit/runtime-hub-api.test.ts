@@ -1,6 +1,12 @@
 // Calls to the hub's REST API (proxy/hub-api.ts) against a loopback server playing a minimal hub:
 // version probe, token lookup on hub >= 2 and hub 1.x, the OAuth code exchange, activity posts.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +56,12 @@ class FakeHub {
   }
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -99,7 +110,8 @@ describe('parseHubVersion', () => {
 
 describe('HubApi.probeVersion', () => {
   it('reads the version from the body of GET <API_URL>/ and picks code paths from it', async () => {
-    hub.handler = (req, _body, res) => json(res, 200, { version: '5.2.1' }, { 'x-jupyterhub-version': '5.2.1' });
+    hub.handler = (req, _body, res) =>
+      json(res, 200, { version: '5.2.1' }, { 'x-jupyterhub-version': '5.2.1' });
     const client = api();
     expect(client.supportsScopes).toBe(false);
     expect(await client.probeVersion()).toEqual({ text: '5.2.1', major: 5, minor: 2 });
@@ -131,7 +143,8 @@ describe('HubApi.probeVersion', () => {
   });
 
   it('fails on an error status or a missing version', async () => {
-    hub.handler = (_req, _body, res) => json(res, 500, { message: 'boom' }, { 'x-jupyterhub-version': '5.0.0' });
+    hub.handler = (_req, _body, res) =>
+      json(res, 500, { message: 'boom' }, { 'x-jupyterhub-version': '5.0.0' });
     await expect(api().probeVersion()).rejects.toMatchObject({ status: 500, code: 'BAD_PROBE' });
     hub.handler = (_req, _body, res) => json(res, 200, { nothing: true });
     await expect(api().probeVersion()).rejects.toBeInstanceOf(HubApiError);
@@ -175,20 +188,37 @@ describe('HubApi.lookupToken', () => {
   });
 
   it('hub 1.x: GET /authorizations/token/<t> with the server token, no scopes in the model', async () => {
-    hub.handler = (_req, _body, res) => json(res, 200, { kind: 'user', name: 'alice', admin: true, groups: [] });
+    hub.handler = (_req, _body, res) =>
+      json(res, 200, { kind: 'user', name: 'alice', admin: true, groups: [] });
     const client = api();
     client.version = parseHubVersion('1.5.0');
     const identity = await client.lookupToken('user/tok en?');
-    expect(hub.seen[0]).toMatchObject({ method: 'GET', url: '/hub/api/authorizations/token/user%2Ftok%20en%3F' });
+    expect(hub.seen[0]).toMatchObject({
+      method: 'GET',
+      url: '/hub/api/authorizations/token/user%2Ftok%20en%3F',
+    });
     expect(hub.seen[0]?.headers.authorization).toBe('token server-token');
-    expect(identity).toEqual({ kind: 'user', name: 'alice', admin: true, groups: [], scopes: null, sessionId: null });
+    expect(identity).toEqual({
+      kind: 'user',
+      name: 'alice',
+      admin: true,
+      groups: [],
+      scopes: null,
+      sessionId: null,
+    });
   });
 
   it('reads services', async () => {
-    hub.handler = (_req, _body, res) => json(res, 200, { kind: 'service', name: 'idle-culler', scopes: ['access:servers'] });
+    hub.handler = (_req, _body, res) =>
+      json(res, 200, { kind: 'service', name: 'idle-culler', scopes: ['access:servers'] });
     const client = api();
     client.version = parseHubVersion('5.0.0');
-    expect(await client.lookupToken('svc')).toMatchObject({ kind: 'service', name: 'idle-culler', admin: false, groups: [] });
+    expect(await client.lookupToken('svc')).toMatchObject({
+      kind: 'service',
+      name: 'idle-culler',
+      admin: false,
+      groups: [],
+    });
   });
 
   it.each([401, 403, 404])('%i means "not a valid token": null', async (status) => {
@@ -216,7 +246,12 @@ describe('HubApi.lookupToken', () => {
 describe('HubApi.exchangeCode', () => {
   it('posts the form fields the hub expects and returns the access token', async () => {
     hub.handler = (_req, _body, res) =>
-      json(res, 200, { access_token: 'new-token', token_type: 'Bearer', expires_in: 1209600, scope: 'identify' });
+      json(res, 200, {
+        access_token: 'new-token',
+        token_type: 'Bearer',
+        expires_in: 1209600,
+        scope: 'identify',
+      });
     const token = await api().exchangeCode({
       clientId: 'jupyterhub-user-alice',
       code: 'the code',
@@ -229,7 +264,13 @@ describe('HubApi.exchangeCode', () => {
     expect(seen?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(seen?.headers.authorization).toBe('token server-token');
     const form = new URLSearchParams(seen?.body);
-    expect([...form.keys()].sort()).toEqual(['client_id', 'client_secret', 'code', 'grant_type', 'redirect_uri']);
+    expect([...form.keys()].sort()).toEqual([
+      'client_id',
+      'client_secret',
+      'code',
+      'grant_type',
+      'redirect_uri',
+    ]);
     expect(Object.fromEntries(form)).toEqual({
       client_id: 'jupyterhub-user-alice',
       client_secret: 'server-token',
@@ -253,7 +294,8 @@ describe('HubApi.exchangeCode', () => {
   });
 
   it('surfaces error_description, then error, then a default', async () => {
-    const exchange = () => api().exchangeCode({ clientId: 'c', code: 'x', redirectUri: '/r', codeVerifier: null });
+    const exchange = () =>
+      api().exchangeCode({ clientId: 'c', code: 'x', redirectUri: '/r', codeVerifier: null });
     hub.handler = (_req, _body, res) =>
       json(res, 400, { error: 'invalid_grant', error_description: 'Invalid authorization code' });
     await expect(exchange()).rejects.toThrow(/\(400\): Invalid authorization code/);

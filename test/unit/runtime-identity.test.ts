@@ -37,7 +37,10 @@ describe('IdentitySigner tokens', () => {
   it('verify with jose against the PEM public key, with iss, sub, aud, iat and a 60 s exp', async () => {
     const token = await signer.token(BOB, 'alice', 'rstudio');
     const key = await importSPKI(signer.publicKeyPem, 'EdDSA');
-    const { payload, protectedHeader } = await jwtVerify(token, key, { issuer: 'hubify', audience: 'rstudio' });
+    const { payload, protectedHeader } = await jwtVerify(token, key, {
+      issuer: 'hubify',
+      audience: 'rstudio',
+    });
     expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: 'hubify', typ: 'JWT' });
     expect(payload.iss).toBe('hubify');
     expect(payload.sub).toBe('bob');
@@ -48,12 +51,18 @@ describe('IdentitySigner tokens', () => {
   });
 
   it('verify against the JWKS the runtime publishes', async () => {
-    const jwks = JSON.parse(signer.jwks) as { keys: Record<string, unknown>[] };
+    const jwks = JSON.parse(signer.jwks) as Parameters<typeof createLocalJWKSet>[0];
     expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: 'hubify' });
+    expect(jwks.keys[0]).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'EdDSA',
+      use: 'sig',
+      kid: 'hubify',
+    });
     expect(jwks.keys[0]).not.toHaveProperty('d'); // never the private part
     const token = await signer.token(BOB, 'alice', 'code');
-    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]), {
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
       issuer: 'hubify',
       audience: 'code',
     });
@@ -70,25 +79,35 @@ describe('IdentitySigner tokens', () => {
       scopes: ['access:servers!server=alice/', 'custom:rstudio:admin'],
       owner: 'alice',
     });
-    const hub1 = decodeJwt(await signer.token({ ...BOB, name: 'carol', scopes: null, admin: true }, 'alice', 'rstudio'));
+    const hub1 = decodeJwt(
+      await signer.token({ ...BOB, name: 'carol', scopes: null, admin: true }, 'alice', 'rstudio'),
+    );
     expect(hub1).toMatchObject({ name: 'carol', scopes: [], admin: true });
-    const service = decodeJwt(await signer.token({ ...BOB, kind: 'service', name: 'grader' }, 'alice', 'rstudio'));
+    const service = decodeJwt(
+      await signer.token({ ...BOB, kind: 'service', name: 'grader' }, 'alice', 'rstudio'),
+    );
     expect(service).toMatchObject({ kind: 'service', sub: 'grader' });
   });
 
   it('fail verification for another app, another key, or after expiry', async () => {
     const token = await signer.token(BOB, 'alice', 'rstudio');
     const key = await importSPKI(signer.publicKeyPem, 'EdDSA');
-    await expect(jwtVerify(token, key, { audience: 'code' })).rejects.toBeInstanceOf(joseErrors.JWTClaimValidationFailed);
+    await expect(jwtVerify(token, key, { audience: 'code' })).rejects.toBeInstanceOf(
+      joseErrors.JWTClaimValidationFailed,
+    );
     const otherKey = await importSPKI(new IdentitySigner().publicKeyPem, 'EdDSA');
-    await expect(jwtVerify(token, otherKey)).rejects.toBeInstanceOf(joseErrors.JWSSignatureVerificationFailed);
+    await expect(jwtVerify(token, otherKey)).rejects.toBeInstanceOf(
+      joseErrors.JWSSignatureVerificationFailed,
+    );
     const payload = decodeJwt(token);
     await expect(
       jwtVerify(token, key, { currentDate: new Date(((payload.exp ?? 0) + 1) * 1000) }),
     ).rejects.toBeInstanceOf(joseErrors.JWTExpired);
     // A tampered payload does not verify.
     const [header, , signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...payload, name: 'root', sub: 'root', admin: true })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...payload, name: 'root', sub: 'root', admin: true }),
+    ).toString('base64url');
     await expect(jwtVerify(`${header}.${forged}.${signature}`, key)).rejects.toBeInstanceOf(
       joseErrors.JWSSignatureVerificationFailed,
     );

@@ -84,7 +84,9 @@ describe('unsafePathReason: traversal in every encoding is refused', () => {
 
   it.each(traversals)('%s', (_label, target) => {
     expect(unsafePathReason(target)).toEqual(expect.any(String));
-    expect(route(target)).toEqual({ kind: 'bad-path', reason: expect.any(String) });
+    const result = route(target);
+    expect(result.kind).toBe('bad-path');
+    expect(result.kind === 'bad-path' && result.reason.length > 0).toBe(true);
     // The query string does not rescue it.
     expect(route(`${target}?a=1`).kind).toBe('bad-path');
   });
@@ -136,7 +138,10 @@ describe('unsafePathReason: traversal in every encoding is refused', () => {
 
 describe('splitTarget', () => {
   it('collapses runs of slashes in the path only', () => {
-    expect(splitTarget('//user///alice//rstudio//x?a=//b')).toEqual({ path: '/user/alice/rstudio/x', query: 'a=//b' });
+    expect(splitTarget('//user///alice//rstudio//x?a=//b')).toEqual({
+      path: '/user/alice/rstudio/x',
+      query: 'a=//b',
+    });
   });
   it('splits at the first question mark and keeps the rest verbatim', () => {
     expect(splitTarget('/a?b=1?c=2&d')).toEqual({ path: '/a', query: 'b=1?c=2&d' });
@@ -148,13 +153,28 @@ describe('splitTarget', () => {
 describe('resolveRoute', () => {
   it('routes an app with its remaining path and the query', () => {
     expect(route('/user/alice/rstudio/')).toEqual({ kind: 'app', app: 'rstudio', path: '/', query: '' });
-    expect(route('/user/alice/code/x/y.js?v=1&w')).toEqual({ kind: 'app', app: 'code', path: '/x/y.js', query: 'v=1&w' });
+    expect(route('/user/alice/code/x/y.js?v=1&w')).toEqual({
+      kind: 'app',
+      app: 'code',
+      path: '/x/y.js',
+      query: 'v=1&w',
+    });
     expect(route('/user/alice/a/')).toEqual({ kind: 'app', app: 'a', path: '/', query: '' });
-    expect(route('/user/alice/my-app2/deep/%20x')).toEqual({ kind: 'app', app: 'my-app2', path: '/deep/%20x', query: '' });
+    expect(route('/user/alice/my-app2/deep/%20x')).toEqual({
+      kind: 'app',
+      app: 'my-app2',
+      path: '/deep/%20x',
+      query: '',
+    });
   });
 
   it('collapses // runs so the app sees exactly what was routed', () => {
-    expect(route('//user//alice///rstudio//x//y')).toEqual({ kind: 'app', app: 'rstudio', path: '/x/y', query: '' });
+    expect(route('//user//alice///rstudio//x//y')).toEqual({
+      kind: 'app',
+      app: 'rstudio',
+      path: '/x/y',
+      query: '',
+    });
     expect(route('/user/alice//rstudio/')).toEqual({ kind: 'app', app: 'rstudio', path: '/', query: '' });
     expect(route('/user/alice///')).toEqual({ kind: 'root' });
   });
@@ -248,7 +268,11 @@ describe('resolveRoute', () => {
     expect(route('/_hubify/metrics', standalone)).toEqual({ kind: 'metrics' });
     expect(route('/api/status', standalone)).toEqual({ kind: 'status' });
 
-    const named = { prefix: '/user/alice/gpu/', callbackPath: '/user/alice/gpu/oauth_callback', hasApp: () => true };
+    const named = {
+      prefix: '/user/alice/gpu/',
+      callbackPath: '/user/alice/gpu/oauth_callback',
+      hasApp: () => true,
+    };
     expect(route('/user/alice/gpu', named)).toEqual({ kind: 'redirect', location: '/user/alice/gpu/' });
     expect(route('/user/alice/gpu/x/', named)).toEqual({ kind: 'app', app: 'x', path: '/', query: '' });
     expect(route('/user/alice/', named)).toEqual({ kind: 'outside' });
@@ -365,7 +389,14 @@ describe('property: nothing routed to an app escapes its mount point', () => {
   const separator = fc.constantFrom('/', '/', '/', '//', '%2f', '\\', '%5c', '');
   const segmentsTarget = fc
     .tuple(
-      fc.constantFrom('/user/alice/', '/user/alice/rstudio/', '/user/alice/code', '/', '', '//user//alice//a/'),
+      fc.constantFrom(
+        '/user/alice/',
+        '/user/alice/rstudio/',
+        '/user/alice/code',
+        '/',
+        '',
+        '//user//alice//a/',
+      ),
       fc.array(fc.tuple(piece, separator), { maxLength: 10 }),
       fc.option(fc.string({ maxLength: 10 }), { nil: undefined }),
     )
@@ -427,7 +458,16 @@ describe('property: nothing routed to an app escapes its mount point', () => {
 
   it('holds when every segment is a traversal spelling', () => {
     const realSeparator = fc.constantFrom('/', '//', '%2f', '%2F', '\\', '%5c');
-    const dotty = fc.constantFrom('..', '%2e%2e', '%2E%2e', '.%2e', '%2e.', '%252e%252e', '%c0%ae%c0%ae', '%2e');
+    const dotty = fc.constantFrom(
+      '..',
+      '%2e%2e',
+      '%2E%2e',
+      '.%2e',
+      '%2e.',
+      '%252e%252e',
+      '%c0%ae%c0%ae',
+      '%2e',
+    );
     fc.assert(
       fc.property(fc.array(dotty, { minLength: 1, maxLength: 5 }), realSeparator, (segments, sep) => {
         const target = `/user/alice/rstudio/${segments.join(sep)}/x`;

@@ -50,7 +50,10 @@ describe('Sealer', () => {
       for (const mask of [0x01, 0x80, 0xff]) {
         const copy = Buffer.from(raw);
         copy[i] = (copy[i] ?? 0) ^ mask;
-        expect(sealer.unseal(PURPOSE, copy.toString('base64url'), 600, NOW), `byte ${i} mask ${mask}`).toBeNull();
+        expect(
+          sealer.unseal(PURPOSE, copy.toString('base64url'), 600, NOW),
+          `byte ${i} mask ${mask}`,
+        ).toBeNull();
       }
     }
   });
@@ -61,7 +64,9 @@ describe('Sealer', () => {
     for (let length = 0; length < raw.length; length++) {
       expect(sealer.unseal(PURPOSE, raw.subarray(0, length).toString('base64url'), 600, NOW)).toBeNull();
     }
-    expect(sealer.unseal(PURPOSE, Buffer.concat([raw, Buffer.from([0])]).toString('base64url'), 600, NOW)).toBeNull();
+    expect(
+      sealer.unseal(PURPOSE, Buffer.concat([raw, Buffer.from([0])]).toString('base64url'), 600, NOW),
+    ).toBeNull();
   });
 
   it('refuses a value sealed for another purpose (a cookie from another server or another cookie)', () => {
@@ -92,20 +97,35 @@ describe('Sealer', () => {
     const sealed = before.seal(PURPOSE, 'token', NOW);
     expect(after.unseal(PURPOSE, sealed, 600, NOW)).toBeNull();
     const key = randomBytes(32);
-    expect(new Sealer(key).unseal(PURPOSE, new Sealer(Buffer.from(key)).seal(PURPOSE, 'same key', NOW), 600, NOW)).toBe(
-      'same key',
-    );
+    expect(
+      new Sealer(key).unseal(PURPOSE, new Sealer(Buffer.from(key)).seal(PURPOSE, 'same key', NOW), 600, NOW),
+    ).toBe('same key');
   });
 
   it('returns null for garbage, never throws', () => {
     const sealer = new Sealer();
-    for (const garbage of ['', 'a', '!!!!', '%%%', 'null', '....', ' '.repeat(100), 'A'.repeat(40), '\u0000'.repeat(50), '🍪'.repeat(30)]) {
+    for (const garbage of [
+      '',
+      'a',
+      '!!!!',
+      '%%%',
+      'null',
+      '....',
+      ' '.repeat(100),
+      'A'.repeat(40),
+      '\u0000'.repeat(50),
+      '🍪'.repeat(30),
+    ]) {
       expect(sealer.unseal(PURPOSE, garbage, 600, NOW), JSON.stringify(garbage)).toBeNull();
     }
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ maxLength: 20 }), (text, purpose) => {
-        expect(sealer.unseal(purpose, text, 600, NOW)).toBeNull();
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.string({ maxLength: 20 }),
+        (text, purpose) => {
+          expect(sealer.unseal(purpose, text, 600, NOW)).toBeNull();
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -123,10 +143,14 @@ describe('Sealer', () => {
   it('round-trips arbitrary values and purposes (property)', () => {
     const sealer = new Sealer();
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 100 }), fc.string({ maxLength: 30 }), (value, purpose) => {
-        expect(sealer.unseal(purpose, sealer.seal(purpose, value, NOW), 10, NOW)).toBe(value);
-        expect(sealer.unseal(`${purpose}x`, sealer.seal(purpose, value, NOW), 10, NOW)).toBeNull();
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 100 }),
+        fc.string({ maxLength: 30 }),
+        (value, purpose) => {
+          expect(sealer.unseal(purpose, sealer.seal(purpose, value, NOW), 10, NOW)).toBe(value);
+          expect(sealer.unseal(`${purpose}x`, sealer.seal(purpose, value, NOW), 10, NOW)).toBeNull();
+        },
+      ),
       { numRuns: 300 },
     );
   });
