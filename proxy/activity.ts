@@ -34,7 +34,8 @@ export function countsAsActivity(path: string, enabled: boolean, exclude: readon
 export interface ActivityReporterOptions {
   tracker: ActivityTracker;
   intervalSeconds: number;
-  post: (lastActivity: Date) => Promise<void>;
+  /** Posts one report; must give up when `signal` aborts (the cycle's retry budget ran out). */
+  post: (lastActivity: Date, signal: AbortSignal) => Promise<void>;
   logger: Logger;
   /** Test seams; the defaults are real time. */
   random?: () => number;
@@ -95,8 +96,11 @@ export class ActivityReporter {
     const started = Date.now();
     let delay = retry.firstDelayMs;
     for (;;) {
+      // Each attempt gets only what is left of the cycle's budget: a hub that hangs cannot stretch it.
+      const remaining = Math.max(1, retry.giveUpAfterMs - (Date.now() - started));
+      const signal = AbortSignal.timeout(remaining);
       try {
-        await this.options.post(new Date(last));
+        await this.options.post(new Date(last), signal);
         this.reported = last;
         this.stats.posted++;
         this.options.logger.debug('activity reported', { last_activity: new Date(last).toISOString() });

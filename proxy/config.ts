@@ -367,7 +367,18 @@ export function parseQuickApp(text: string, problems: string[]): QuickApp | null
     );
     return null;
   }
-  const words = parseShell(text.slice(eq + 1));
+  // `$VAR` would silently become "" (the runtime's environment is not the app's): refuse it instead.
+  const variables: string[] = [];
+  const words = parseShell(text.slice(eq + 1), (key: string) => {
+    variables.push(key);
+    return '';
+  });
+  if (variables.length > 0) {
+    problems.push(
+      `--app ${name}: $${variables[0]} is not expanded; use a placeholder such as {port}, or wrap the command in sh -c '...'.`,
+    );
+    return null;
+  }
   const command: string[] = [];
   for (const word of words) {
     if (typeof word !== 'string') {
@@ -494,6 +505,26 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
   const headersTimeoutMs =
     parsePositiveNumber('HUBIFY_HEADERS_TIMEOUT_MS', env.HUBIFY_HEADERS_TIMEOUT_MS, problems) ?? 30_000;
 
+  const adminAccess = parseBool('JUPYTERHUB_ADMIN_ACCESS', env.JUPYTERHUB_ADMIN_ACCESS, problems) === true;
+  const cookieOptions = parseCookieOptions(env.JUPYTERHUB_COOKIE_OPTIONS, problems);
+  const cookieHostPrefix =
+    parseBool(
+      'JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED',
+      env.JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED,
+      problems,
+    ) === true;
+  const allowTokenInUrl = parseBool(
+    'JUPYTERHUB_ALLOW_TOKEN_IN_URL',
+    env.JUPYTERHUB_ALLOW_TOKEN_IN_URL,
+    problems,
+  );
+  const allowWebsocketCookieAuth =
+    parseBool(
+      'JUPYTERHUB_ALLOW_WEBSOCKET_COOKIE_AUTH',
+      env.JUPYTERHUB_ALLOW_WEBSOCKET_COOKIE_AUTH,
+      problems,
+    ) ?? true;
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -513,12 +544,12 @@ export function loadConfig(flags: CommandLineFlags, env: Env = process.env): Run
     accessScopes,
     activityUrl: nonEmpty(env.JUPYTERHUB_ACTIVITY_URL),
     activityIntervalSeconds: interval ?? 300,
-    adminAccess: parseBool('JUPYTERHUB_ADMIN_ACCESS', env.JUPYTERHUB_ADMIN_ACCESS, []) === true,
+    adminAccess,
     group: nonEmpty(env.JUPYTERHUB_GROUP),
-    cookieOptions: parseCookieOptions(env.JUPYTERHUB_COOKIE_OPTIONS, []),
-    cookieHostPrefix: parseBool('', env.JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED, []) === true,
-    allowTokenInUrl: parseBool('', env.JUPYTERHUB_ALLOW_TOKEN_IN_URL, []),
-    allowWebsocketCookieAuth: parseBool('', env.JUPYTERHUB_ALLOW_WEBSOCKET_COOKIE_AUTH, []) ?? true,
+    cookieOptions,
+    cookieHostPrefix,
+    allowTokenInUrl,
+    allowWebsocketCookieAuth,
     publicUrl: nonEmpty(env.JUPYTERHUB_PUBLIC_URL),
     defaultUrl: nonEmpty(env.JUPYTERHUB_DEFAULT_URL) ?? flags.defaultUrl,
     rootDir: nonEmpty(env.JUPYTERHUB_ROOT_DIR) ?? flags.rootDir,

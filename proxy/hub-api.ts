@@ -79,7 +79,7 @@ export class HubApi {
   private async call(
     method: 'GET' | 'POST',
     path: string,
-    options: { token?: string; body?: string; contentType?: string } = {},
+    options: { token?: string; body?: string; contentType?: string; signal?: AbortSignal } = {},
   ): Promise<{ status: number; json: unknown; headers: Record<string, string | string[] | undefined> }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token !== undefined) headers.authorization = `token ${options.token}`;
@@ -93,6 +93,7 @@ export class HubApi {
         dispatcher: this.dispatcher,
         headersTimeout: TIMEOUT_MS,
         bodyTimeout: TIMEOUT_MS,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERROR';
@@ -181,7 +182,12 @@ export class HubApi {
   }
 
   /** `POST JUPYTERHUB_ACTIVITY_URL`. Throws HubApiError on any non-2xx answer. */
-  async postActivity(activityUrl: string, serverName: string, lastActivity: Date): Promise<void> {
+  async postActivity(
+    activityUrl: string,
+    serverName: string,
+    lastActivity: Date,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const timestamp = lastActivity.toISOString();
     const body = JSON.stringify({
       servers: { [serverName]: { last_activity: timestamp } },
@@ -196,6 +202,7 @@ export class HubApi {
         body,
         dispatcher: this.dispatcher,
         headersTimeout: TIMEOUT_MS,
+        ...(signal === undefined ? {} : { signal }),
       }).catch((error: unknown) => {
         throw new HubApiError(
           `JupyterHub did not answer POST ${activityUrl}: ${(error as Error).message}`,
@@ -217,6 +224,7 @@ export class HubApi {
       token: this.apiToken,
       body,
       contentType: 'application/json',
+      ...(signal === undefined ? {} : { signal }),
     });
     if (status >= 300) {
       const message = (json as { message?: unknown } | null)?.message;

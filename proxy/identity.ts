@@ -39,7 +39,16 @@ export class IdentitySigner {
 
   /** A token for `identity` addressed to `app`, reused for half its lifetime. */
   async token(identity: HubIdentity, owner: string, app: string, now = Date.now()): Promise<string> {
-    const key = `${app}\n${identity.kind}\n${identity.name}\n${identity.scopes?.join(' ') ?? ''}\n${identity.groups.join(',')}`;
+    // Every claim is part of the key: a changed claim (admin, groups) must never be served from cache.
+    const key = JSON.stringify([
+      app,
+      owner,
+      identity.kind,
+      identity.name,
+      identity.admin,
+      identity.groups,
+      identity.scopes,
+    ]);
     const cached = this.cache.get(key);
     if (cached !== undefined && cached.renewAt > now) return cached.token;
     const issuedAt = Math.floor(now / 1000);

@@ -218,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
       ? new ActivityReporter({
           tracker: activity,
           intervalSeconds,
-          post: (last) => hub.postActivity(activityUrl, config.serverName, last),
+          post: (last, signal) => hub.postActivity(activityUrl, config.serverName, last, signal),
           logger,
         })
       : null;

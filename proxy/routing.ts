@@ -79,7 +79,7 @@ export function removeTokenParam(query: string): string {
 }
 
 export function readQueryToken(query: string): string | null {
-  if (!query.includes('token=')) return null;
+  if (query === '') return null;
   const value = new URLSearchParams(query).get('token');
   return value === null || value === '' ? null : value;
 }

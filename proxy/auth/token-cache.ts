@@ -39,7 +39,7 @@ export class TokenCache {
     if (pending !== undefined) return pending;
     const promise = lookup(token)
       .then((identity) => {
-        this.set(key, identity, Date.now());
+        this.set(key, identity, now);
         return identity;
       })
       .finally(() => this.inflight.delete(key));

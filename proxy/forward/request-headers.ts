@@ -33,6 +33,10 @@ const SPOOFABLE = new Set([
   'x-script-name',
   'x-original-url',
   'x-rewrite-url',
+  'true-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
 ]);
 
 /** Name prefixes of the same. */

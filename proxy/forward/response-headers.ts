@@ -26,8 +26,9 @@ export interface RewriteFacts {
 export function rewriteLocation(location: string, facts: RewriteFacts): string {
   let value = location;
   for (const origin of facts.upstreamOrigins) {
-    if (value === origin || value.startsWith(`${origin}/`) || value.startsWith(`${origin}?`)) {
-      value = value.slice(origin.length) || '/';
+    if (value === origin || /^[/?#]/.test(value.slice(origin.length, origin.length + 1))) {
+      const rest = value.slice(origin.length);
+      value = rest.startsWith('/') ? rest : `/${rest}`;
       break;
     }
   }

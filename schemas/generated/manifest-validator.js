@@ -144,7 +144,7 @@ const schema31 = {
         },
         cwd: {
           description:
-            'Working directory of the command: an absolute path, or one starting with {home}. Absent: the working directory of hubify-proxy.',
+            "Working directory of the command: an absolute path, or one starting with {home}. Absent: JUPYTERHUB_ROOT_DIR when the hub sets it (Spawner.notebook_dir), else the user's home directory.",
           type: 'string',
           examples: ['{home}/work'],
         },
@@ -406,7 +406,7 @@ const schema32 = {
     },
     cwd: {
       description:
-        'Working directory of the command: an absolute path, or one starting with {home}. Absent: the working directory of hubify-proxy.',
+        "Working directory of the command: an absolute path, or one starting with {home}. Absent: JUPYTERHUB_ROOT_DIR when the hub sets it (Spawner.notebook_dir), else the user's home directory.",
       type: 'string',
       examples: ['{home}/work'],
     },

@@ -95,7 +95,7 @@ export interface App {
     [k: string]: string;
   };
   /**
-   * Working directory of the command: an absolute path, or one starting with {home}. Absent: the working directory of hubify-proxy.
+   * Working directory of the command: an absolute path, or one starting with {home}. Absent: JUPYTERHUB_ROOT_DIR when the hub sets it (Spawner.notebook_dir), else the user's home directory.
    */
   cwd?: string;
   /**

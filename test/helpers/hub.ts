@@ -85,6 +85,8 @@ export interface HubOptions {
   extraConfig?: string;
   /** Extra environment of the hub process itself (not of the servers; use `environment` for those). */
   hubEnv?: Record<string, string>;
+  /** Port of the public URL (default: a free one). The demo uses a fixed, memorable one. */
+  publicPort?: number;
   /** Label for the log file name (e.g. the test file); default "hub". */
   name?: string;
   /** Keep the temp dir after stop(): true always (also HUBIFY_KEEP_HUB_DIR=1), false never,
@@ -769,7 +771,8 @@ function hubProcessEnv(extra: Record<string, string> | undefined): NodeJS.Proces
 export async function startHub(options: HubOptions = {}): Promise<StartedHub> {
   const jupyterhub = findJupyterHub();
   const dir = await mkdtemp(join(tmpdir(), 'hubify-hub-'));
-  const [publicPort, hubPort, proxyApiPort] = await getFreePorts(3);
+  const [freePublicPort, hubPort, proxyApiPort] = await getFreePorts(3);
+  const publicPort = options.publicPort ?? freePublicPort;
   if (publicPort === undefined || hubPort === undefined || proxyApiPort === undefined) {
     throw new Error('could not allocate three free ports');
   }

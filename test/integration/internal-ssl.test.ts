@@ -29,7 +29,9 @@ describe('internal SSL', () => {
   it('serves over TLS that the hub and its proxy verify, and completes OAuth with the hub over mTLS', async () => {
     expect(hub.logTail(200)).toMatch(/hubify ready url=https:\/\/127\.0\.0\.1:\d+\/user\/alice\//);
     const alice = await hub.loginSession('alice');
-    const response = await alice.get('/user/alice/echo/headers', { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+    const response = await alice.get('/user/alice/echo/headers', {
+      headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' },
+    });
     expect(response.status).toBe(200);
     const seen = JSON.parse(response.body) as { headers: Record<string, string> };
     expect(seen.headers['x-hubify-user']).toBe('alice');

@@ -306,7 +306,7 @@ describe('proxying', () => {
     expect((await next()).toString()).toBe('hello');
     const large = Buffer.alloc(5 * 1024 * 1024, 3);
     ws.send(large);
-    const back = (await next());
+    const back = await next();
     expect(back.length).toBe(large.length);
     ws.send('!info');
     const info = JSON.parse((await next()).toString()) as { headers: Record<string, string> };
@@ -427,7 +427,9 @@ describe('named servers', () => {
       'jupyterhub-user-alice /user/alice/',
       'jupyterhub-user-alice-gpu /user/alice/gpu/',
     ]);
-    const seen = JSON.parse((await alice.get('/user/alice/gpu/echo/headers')).body) as { headers: Record<string, string> };
+    const seen = JSON.parse((await alice.get('/user/alice/gpu/echo/headers')).body) as {
+      headers: Record<string, string>;
+    };
     expect(seen.headers['x-hubify-user']).toBe('alice');
     expect(seen.headers.cookie ?? '').not.toMatch(/jupyterhub-user-alice/);
     // The default server's cookie alone does not open the named server.
@@ -443,7 +445,11 @@ describe('named servers', () => {
         const server = await hub.getServer('alice', 'gpu');
         return server?.last_activity != null && new Date(server.last_activity).getTime() >= used - 1000;
       },
-      { timeoutMs: WAIT_MEDIUM, intervalMs: POLL_MEDIUM, what: 'the named server’s last_activity to advance' },
+      {
+        timeoutMs: WAIT_MEDIUM,
+        intervalMs: POLL_MEDIUM,
+        what: 'the named server’s last_activity to advance',
+      },
     );
     await hub.stopServer('alice', 'gpu');
   });

@@ -114,7 +114,7 @@ function reporterFor(
   const reporter = new ActivityReporter({
     tracker,
     intervalSeconds: 300,
-    post: (last) => api.postActivity(activityUrl, options.serverName ?? '', last),
+    post: (last, signal) => api.postActivity(activityUrl, options.serverName ?? '', last, signal),
     logger,
     retry: { firstDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 1000 },
     ...options,
