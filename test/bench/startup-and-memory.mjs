@@ -39,20 +39,14 @@ for (let i = 0; i < 5; i++) {
   });
   await r2.body.dump();
   const proxied = performance.now() - t0;
-  const rssIdle =
-    Number(
-      (await import('node:fs')).readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1],
-    ) / 1024;
+  const rssIdle = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
   for (let j = 0; j < 2000; j++) {
     const r = await request(`http://127.0.0.1:${port}/echo/headers`, {
       headers: { authorization: 'token t' },
     });
     await r.body.dump();
   }
-  const rssLoad =
-    Number(
-      (await import('node:fs')).readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1],
-    ) / 1024;
+  const rssLoad = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
   results.push({
     readyMs: first.toFixed(0),
     firstProxiedMs: proxied.toFixed(0),
