@@ -30,7 +30,7 @@ suite() { # a vitest project; its test counts come from the JSON report
   npx vitest run --project "$project" --reporter=default --reporter=json --outputFile.json="$report"
   local status=$?
   if [ -f "$report" ]; then
-    read -r p f < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + (r.numTotalTests - r.numPassedTests - r.numFailedTests - r.numPendingTests - r.numTodoTests))' "$report")
+    read -r p f < <(node -e 'const r=require(require("node:path").resolve(process.argv[1]));console.log(r.numPassedTests, r.numFailedTests + (r.numTotalTests - r.numPassedTests - r.numFailedTests - r.numPendingTests - r.numTodoTests))' "$report")
     passed=$((passed + p))
     failed=$((failed + f))
     if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); failures+=("vitest $project (exit $status)"); fi

@@ -265,6 +265,8 @@ describe('ActivityReporter.reportOnce against a loopback hub', () => {
     expect(elapsed).toBeLessThan(500 + 200);
     expect(reporter.stats.posted).toBe(0);
     expect(reporter.lastReported).toBeNull();
+    // The last attempt is aborted when the budget runs out; it may still reach the hub a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const attempts = hub.seen.length;
     expect(attempts).toBeGreaterThanOrEqual(5);
     const gaps = hub.seen.slice(1).map((seen, i) => seen.at - (hub.seen[i]?.at ?? 0));
@@ -366,6 +368,8 @@ describe('ActivityReporter.reportOnce against a loopback hub', () => {
       for (let i = 0; i < 200; i++) tracker.touch(base + cycle * 1000 + i);
       await reporter.reportOnce();
     }
+    // Attempts aborted at the end of a cycle's budget may still reach the hub a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const failedPosts = hub.seen.length;
     expect(failedPosts).toBeGreaterThanOrEqual(5);
     // Each failed post carried only the newest time of its cycle.
