@@ -29,15 +29,25 @@ suite() { # a vitest project; its test counts come from the JSON report
   echo "== vitest $project"
   npx vitest run --project "$project" --reporter=default --reporter=json --outputFile.json="$report"
   local status=$?
-  if [ -f "$report" ]; then
-    read -r p f < <(node -e 'const r=require(require("node:path").resolve(process.argv[1]));console.log(r.numPassedTests, r.numFailedTests + (r.numTotalTests - r.numPassedTests - r.numFailedTests - r.numPendingTests - r.numTodoTests))' "$report")
-    passed=$((passed + p))
-    failed=$((failed + f))
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); failures+=("vitest $project (exit $status)"); fi
-    [ "$f" -gt 0 ] && failures+=("vitest $project: $f failed")
-  else
+  local counts
+  counts=$(node -e '
+    const r = require(require("node:path").resolve(process.argv[1]));
+    const other = r.numTotalTests - r.numPassedTests - r.numFailedTests - r.numPendingTests - r.numTodoTests;
+    // Skipped (pending/todo) tests count as failed: nothing here may skip.
+    console.log(r.numPassedTests, r.numFailedTests + other + r.numPendingTests + r.numTodoTests);
+  ' "$report" 2>/dev/null) || counts=""
+  if [[ ! "$counts" =~ ^[0-9]+\ [0-9]+$ ]]; then
     failed=$((failed + 1))
-    failures+=("vitest $project produced no report (exit $status)")
+    failures+=("vitest $project: no readable report (exit $status)")
+    return
+  fi
+  local p=${counts% *} f=${counts#* }
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" -gt 0 ]; then failures+=("vitest $project: $f failed"); fi
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    failed=$((failed + 1))
+    failures+=("vitest $project exited $status")
   fi
 }
 
