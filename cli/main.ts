@@ -4,10 +4,9 @@
  * printed as "internal error" with exit 70 (the stack only with --debug or HUBIFY_DEBUG=1).
  * Bundled by esbuild to dist/hubify.mjs; runnable directly with `npx tsx cli/main.ts`.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import pkg from '../package.json' with { type: 'json' };
+import { isMainModule } from '../proxy/entry-point.ts';
 import { EXIT, HubifyError, formatInternalError, usageError } from './errors.ts';
 import { processIo, type CliIo } from './output.ts';
 
@@ -106,16 +105,6 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   }
 }
 
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

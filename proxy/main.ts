@@ -6,9 +6,7 @@
  * Exit codes: 0 clean stop; 1 the hub could not be reached at start or the port could not be bound;
  * 2 invalid configuration, flags or manifest; 70 internal error.
  */
-import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import pkg from '../package.json' with { type: 'json' };
 import { loadManifestFile, parseManifestText, formatManifestIssues } from '../schemas/manifest.ts';
 import { ActivityReporter, ActivityTracker } from './activity.ts';
@@ -26,7 +24,8 @@ import {
   type RuntimeConfig,
 } from './config.ts';
 import { UpstreamPools } from './forward/upstream-pools.ts';
-import { HubApi, HubApiError } from './hub-api.ts';
+import { HubApi } from './hub-api.ts';
+import { isMainModule } from './entry-point.ts';
 import { IdentitySigner } from './identity.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RuntimeMetrics } from './metrics.ts';
@@ -306,19 +305,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 }
 
-export { HubApiError };
-
-function isEntryPoint(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -5,23 +5,29 @@ import { REPO_ROOT } from './hub.ts';
 
 export const SHINY_APP_DIR = join(REPO_ROOT, 'test', 'fixtures', 'apps', 'shiny-hello');
 
-/** The manifest entries for the real apps, shared with the browser test. */
+/** The Shiny fixture app as a manifest entry (run with Debian's Rscript and r-cran-shiny). */
+export function shinyApp(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'shiny',
+    title: 'Shiny demo',
+    description: 'An R Shiny app (Debian r-cran-shiny).',
+    command: [
+      'Rscript',
+      '-e',
+      `shiny::runApp('${SHINY_APP_DIR}', port = {port}, host = '127.0.0.1', launch.browser = FALSE)`,
+    ],
+    readiness: { timeout: 60 },
+    launcher: { category: 'R' },
+    ...overrides,
+  };
+}
+
+/** The manifest entries for the real apps, shared with the browser test and the demo. */
 export function realAppsManifest(): unknown {
   return {
     schemaVersion: 1,
     apps: [
-      {
-        name: 'shiny',
-        title: 'Shiny demo',
-        description: 'An R Shiny app (Debian r-cran-shiny).',
-        command: [
-          'Rscript',
-          '-e',
-          `shiny::runApp('${SHINY_APP_DIR}', port = {port}, host = '127.0.0.1', launch.browser = FALSE)`,
-        ],
-        readiness: { timeout: 60 },
-        launcher: { category: 'R' },
-      },
+      shinyApp(),
       {
         name: 'notebook',
         title: 'Jupyter Notebook',

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubLogin, launchBrowser, saveScreenshot } from '../helpers/browser.ts';
 import { REPO_ROOT, RUNTIME_BUNDLE, startHub, type StartedHub } from '../helpers/hub.ts';
 import { WAIT_LONG, WAIT_MEDIUM } from '../helpers/waits.ts';
-import { SHINY_APP_DIR } from '../helpers/real-apps.ts';
+import { shinyApp } from '../helpers/real-apps.ts';
 
 const ECHO_APP = join(REPO_ROOT, 'test', 'fixtures', 'apps', 'echo-app.mjs');
 const node = process.execPath;
@@ -46,18 +46,7 @@ beforeAll(async () => {
         restart: { maxRestarts: 0 },
         launcher: { order: 3 },
       },
-      {
-        name: 'shiny',
-        title: 'Shiny demo',
-        description: 'R Shiny from Debian.',
-        command: [
-          'Rscript',
-          '-e',
-          `shiny::runApp('${SHINY_APP_DIR}', port = {port}, host = '127.0.0.1', launch.browser = FALSE)`,
-        ],
-        readiness: { timeout: 60 },
-        launcher: { category: 'R' },
-      },
+      shinyApp({ description: 'R Shiny from Debian.' }),
     ],
   };
   const file = join(mkdtempSync(join(tmpdir(), 'hubify-browser-')), 'manifest.json');

@@ -91,11 +91,11 @@ function request(headers: Record<string, string> = {}): IncomingMessage {
   return { headers, socket: {} } as unknown as IncomingMessage;
 }
 
-async function flow(version: string, requirePkce: boolean, scopes: string | undefined) {
-  hub = await startHubApi(version, requirePkce);
+/** The runtime's OAuth pieces wired as main.ts wires them, against the fake hub. */
+async function makeLogin(apiUrl: string, scopes: string | undefined) {
   const env: Record<string, string> = {
     JUPYTERHUB_API_TOKEN: SERVER_TOKEN,
-    JUPYTERHUB_API_URL: hub.apiUrl,
+    JUPYTERHUB_API_URL: apiUrl,
     JUPYTERHUB_USER: 'alice',
     JUPYTERHUB_SERVICE_PREFIX: '/user/alice/',
     JUPYTERHUB_CLIENT_ID: 'jupyterhub-user-alice',
@@ -105,7 +105,7 @@ async function flow(version: string, requirePkce: boolean, scopes: string | unde
   const flags = parseCommandLine([]);
   if (flags.kind !== 'run') throw new Error('unexpected');
   const config = loadConfig(flags.flags, env);
-  const api = new HubApi({ apiUrl: hub.apiUrl, apiToken: SERVER_TOKEN, tls: null });
+  const api = new HubApi({ apiUrl, apiToken: SERVER_TOKEN, tls: null });
   await api.probeVersion();
   const sealer = new Sealer();
   const auth = new Authenticator({
@@ -115,7 +115,12 @@ async function flow(version: string, requirePkce: boolean, scopes: string | unde
     cookies: new CookiePolicy(config),
     logger: createLogger('error'),
   });
-  const login = new OAuthLogin({ config, hub: api, auth, sealer });
+  return { api, login: new OAuthLogin({ config, hub: api, auth, sealer }) };
+}
+
+async function flow(version: string, requirePkce: boolean, scopes: string | undefined) {
+  hub = await startHubApi(version, requirePkce);
+  const { api, login } = await makeLogin(hub.apiUrl, scopes);
   const begun = login.begin(request(), '/user/alice/rstudio/?x=1');
   const authorize = new URL(begun.location, 'http://hub.example');
   const challenge = authorize.searchParams.get('code_challenge');
@@ -172,25 +177,7 @@ describe('OAuth across hub versions', () => {
 
   it('refuses a callback whose state does not match the state cookie', async () => {
     hub = await startHubApi('5.2.0', false);
-    const flags = parseCommandLine([]);
-    if (flags.kind !== 'run') throw new Error('unexpected');
-    const config = loadConfig(flags.flags, {
-      JUPYTERHUB_API_TOKEN: SERVER_TOKEN,
-      JUPYTERHUB_API_URL: hub.apiUrl,
-      JUPYTERHUB_USER: 'alice',
-      JUPYTERHUB_SERVICE_PREFIX: '/user/alice/',
-    });
-    const api = new HubApi({ apiUrl: hub.apiUrl, apiToken: SERVER_TOKEN, tls: null });
-    await api.probeVersion();
-    const sealer = new Sealer();
-    const auth = new Authenticator({
-      config,
-      hub: api,
-      sealer,
-      cookies: new CookiePolicy(config),
-      logger: createLogger('error'),
-    });
-    const login = new OAuthLogin({ config, hub: api, auth, sealer });
+    const { api, login } = await makeLogin(hub.apiUrl, undefined);
     const first = login.begin(request(), '/user/alice/');
     const second = login.begin(request(), '/user/alice/other');
     const stateOfSecond = new URL(second.location, 'http://x').searchParams.get('state') ?? '';
