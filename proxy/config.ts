@@ -97,7 +97,7 @@ export const ENVIRONMENT_VARIABLES: readonly (readonly [string, string])[] = [
   ['JUPYTERHUB_OAUTH_SCOPES', 'Older name of JUPYTERHUB_OAUTH_ACCESS_SCOPES (hub 2.x).'],
   [
     'JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES',
-    'Extra scopes tokens may carry; passed on to apps, not used for access.',
+    'Informational: extra scopes the hub lets tokens carry; they reach apps in X-Hubify-Scopes.',
   ],
   ['JUPYTERHUB_USER', 'Owner of this server.'],
   ['JUPYTERHUB_SERVER_NAME', 'Name of this server; empty for the default server.'],
