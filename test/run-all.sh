@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash test/setup/install-system-deps.sh || exit 3
+# The container tests need a Docker engine: installed and started here, or the run stops (never skips).
+bash test/setup/docker-engine.sh || exit 3
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund || exit 3
 fi
