@@ -188,7 +188,7 @@ const schema31 = {
           properties: {
             path: {
               description:
-                'Path requested on the app (as the app sees it, after prefix handling) to probe readiness. Must start with /.',
+                "Path below the app's URL to probe readiness, starting with / (for an app with stripPrefix false the runtime prepends <prefix><app>, so /api probes <prefix><app>/api).",
               type: 'string',
               default: '/',
               examples: ['/healthz'],
@@ -300,7 +300,7 @@ const schema31 = {
             },
             exclude: {
               description:
-                'JavaScript regular expressions matched against the path the app receives; matching requests (for example background polling) do not count as activity.',
+                "JavaScript regular expressions matched against the request path below the app's URL (the part after <prefix><app>, starting with /, without the query); matching requests (for example background polling) do not count as activity.",
               type: 'array',
               items: { type: 'string' },
               default: [],
@@ -450,7 +450,7 @@ const schema32 = {
       properties: {
         path: {
           description:
-            'Path requested on the app (as the app sees it, after prefix handling) to probe readiness. Must start with /.',
+            "Path below the app's URL to probe readiness, starting with / (for an app with stripPrefix false the runtime prepends <prefix><app>, so /api probes <prefix><app>/api).",
           type: 'string',
           default: '/',
           examples: ['/healthz'],
@@ -560,7 +560,7 @@ const schema32 = {
         },
         exclude: {
           description:
-            'JavaScript regular expressions matched against the path the app receives; matching requests (for example background polling) do not count as activity.',
+            "JavaScript regular expressions matched against the request path below the app's URL (the part after <prefix><app>, starting with /, without the query); matching requests (for example background polling) do not count as activity.",
           type: 'array',
           items: { type: 'string' },
           default: [],

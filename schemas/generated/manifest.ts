@@ -144,7 +144,7 @@ export interface App {
  */
 export interface AppReadiness {
   /**
-   * Path requested on the app (as the app sees it, after prefix handling) to probe readiness. Must start with /.
+   * Path below the app's URL to probe readiness, starting with / (for an app with stripPrefix false the runtime prepends <prefix><app>, so /api probes <prefix><app>/api).
    */
   path?: string;
   /**
@@ -190,7 +190,7 @@ export interface AppActivity {
    */
   enabled?: boolean;
   /**
-   * JavaScript regular expressions matched against the path the app receives; matching requests (for example background polling) do not count as activity.
+   * JavaScript regular expressions matched against the request path below the app's URL (the part after <prefix><app>, starting with /, without the query); matching requests (for example background polling) do not count as activity.
    */
   exclude?: string[];
 }

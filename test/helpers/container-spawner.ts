@@ -5,10 +5,15 @@
 // container uses the host network and binds 127.0.0.1:<random port>, so test traffic stays on
 // loopback. Every container carries the test run's label and is removed when the server stops.
 
-export interface ContainerSpawnerOptions {
+export interface UserImage {
   image: string;
   /** Run the image's CMD (no command given), as KubeSpawner does; default: `jupyterhub-singleuser`. */
   useImageCmd?: boolean;
+}
+
+export interface ContainerSpawnerOptions {
+  /** The image (and command style) each user's server runs. */
+  users: Record<string, UserImage>;
   /** Label value for `org.hubify.test-run`, so leftovers can be found and removed. */
   runId: string;
   /** Mount a fresh volume at this path (Zero-to-JupyterHub mounts the user's home at /home/jovyan). */
@@ -22,11 +27,11 @@ export function containerSpawnerConfig(options: ContainerSpawnerOptions): string
 import asyncio, json
 from jupyterhub.spawner import Spawner
 from jupyterhub.utils import random_port
-from traitlets import Bool, Unicode
+from traitlets import Unicode
+
+USER_IMAGES = json.loads(${python(JSON.stringify(options.users))})
 
 class HubifyContainerSpawner(Spawner):
-    image = Unicode(${python(options.image)}, config=True)
-    use_image_cmd = Bool(${options.useImageCmd === true ? 'True' : 'False'}, config=True)
     home_mount = Unicode(${python(options.homeMount ?? '')}, config=True)
 
     def _name(self):
@@ -48,8 +53,9 @@ class HubifyContainerSpawner(Spawner):
             args += ['-e', key + '=' + str(value)]
         if self.home_mount:
             args += ['--mount', 'type=volume,dst=' + self.home_mount + ',volume-label=org.hubify.test-run=' + ${python(options.runId)}]
-        args.append(self.image)
-        if not self.use_image_cmd:
+        choice = USER_IMAGES[self.user.name]
+        args.append(choice['image'])
+        if not choice.get('useImageCmd', False):
             args += list(self.cmd) + list(self.get_args())
         code, out, err = await self._docker(*args)
         if code != 0:

@@ -38,11 +38,15 @@ describe('expandPlaceholders', () => {
       '{"a": 1}',
       '{port',
       '{PORT}',
-      '{{port}}',
     ]) {
       const expected = text.replace(/\{port\}/g, '8787');
       expect(expandPlaceholders(text, values)).toBe(expected);
     }
+  });
+
+  it('reads {{ and }} as literal braces, as the manifest loader documents', () => {
+    expect(expandPlaceholders('{{port}}', values)).toBe('{port}');
+    expect(expandPlaceholders('a {{ b }} {port}', values)).toBe('a { b } 8787');
   });
 });
 
