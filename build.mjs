@@ -12,7 +12,8 @@ const banner = [
 
 const entries = [
   { in: 'proxy/main.ts', out: 'dist/hubify-proxy.mjs' },
-  { in: 'cli/main.ts', out: 'dist/hubify.mjs' },
+  // ssh2 (a dockerode dependency for ssh:// engines) ships native .node files: loaded from node_modules.
+  { in: 'cli/main.ts', out: 'dist/hubify.mjs', external: ['ssh2', 'cpu-features'] },
 ];
 
 await mkdir('dist', { recursive: true });
@@ -20,6 +21,7 @@ for (const entry of entries) {
   const started = Date.now();
   const result = await build({
     entryPoints: [entry.in],
+    external: entry.external ?? [],
     outfile: entry.out,
     bundle: true,
     platform: 'node',

@@ -54,7 +54,119 @@ function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
               return runManifestValidate({ file: args.file, json: args.json }, io);
             }),
         )
+        .command(
+          'generate <image>',
+          'Write the manifest hubify would build a local image with (detected apps plus your changes)',
+          (generate) =>
+            generate
+              .positional('image', {
+                type: 'string',
+                demandOption: true,
+                describe: 'Local image, e.g. rocker/rstudio:4.4',
+              })
+              .option('out', {
+                type: 'string',
+                describe: 'Write the manifest (JSON) to this file instead of stdout',
+              })
+              .option('app', {
+                type: 'string',
+                array: true,
+                default: [],
+                describe: 'NAME=COMMAND: add an app, or replace the detected one of that name (repeatable)',
+              })
+              .option('manifest', {
+                type: 'string',
+                describe:
+                  'Manifest file whose apps replace or add to the detected ones and whose fields are set',
+              }),
+          (args) =>
+            choose(async () => {
+              const { runManifestGenerate } = await import('./commands/manifest-generate.ts');
+              return runManifestGenerate(
+                {
+                  image: args.image,
+                  apps: args.app.map(String),
+                  ...(args.out === undefined ? {} : { out: args.out }),
+                  ...(args.manifest === undefined ? {} : { manifest: args.manifest }),
+                },
+                io,
+              );
+            }),
+        )
         .demandCommand(1, 'Name a manifest subcommand, for example: hubify manifest validate hubify.yaml'),
+    )
+    .command(
+      'build <image>',
+      'Make an image JupyterHub-ready: add the hubify runtime layer and tag the result',
+      (build) =>
+        build
+          .positional('image', {
+            type: 'string',
+            demandOption: true,
+            describe: 'The image to start from (pulled when missing)',
+          })
+          .option('tag', {
+            alias: 't',
+            type: 'string',
+            demandOption: true,
+            describe: 'Name of the result, e.g. me/rstudio-hub:1',
+          })
+          .option('push', { type: 'boolean', default: false, describe: 'Push the result to its registry' })
+          .option('platform', {
+            type: 'string',
+            choices: ['linux/amd64', 'linux/arm64'],
+            describe: "Platform to build for (default: the image's)",
+          })
+          .option('app', { type: 'string', array: true, describe: 'Add an app: NAME=COMMAND (repeatable)' })
+          .option('manifest', {
+            type: 'string',
+            describe: 'Manifest file whose apps replace or add to the detected ones',
+          })
+          .option('cache', {
+            type: 'boolean',
+            default: true,
+            describe: "Use the engine's build cache (--no-cache: don't)",
+          })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print the result as JSON on stdout',
+          }),
+      (args) =>
+        choose(async () => {
+          const { runBuild } = await import('./commands/build.ts');
+          return runBuild(
+            {
+              image: args.image,
+              tag: args.tag,
+              push: args.push,
+              platform: args.platform ?? null,
+              apps: (args.app ?? []).map(String),
+              manifest: args.manifest ?? null,
+              json: args.json,
+              noCache: !args.cache,
+              debug: args.debug === true || io.env.HUBIFY_DEBUG === '1',
+            },
+            io,
+          );
+        }),
+    )
+    .command(
+      'inspect <image>',
+      'Show what hubify finds in a local image (user, libc, apps and why) without running it',
+      (inspect) =>
+        inspect
+          .positional('image', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Local image, e.g. rocker/rstudio:4.4',
+          })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the facts as JSON on stdout' }),
+      (args) =>
+        choose(async () => {
+          const { runInspect } = await import('./commands/inspect.ts');
+          return runInspect({ image: args.image, json: args.json }, io);
+        }),
     )
     .demandCommand(1, 'Name a command, for example: hubify manifest validate hubify.yaml')
     .recommendCommands()

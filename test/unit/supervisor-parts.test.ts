@@ -32,13 +32,7 @@ describe('expandPlaceholders', () => {
   });
 
   it('leaves unknown names, braces in code and unclosed braces as written', () => {
-    for (const text of [
-      '{unknown}',
-      'function() { return {port}; }',
-      '{"a": 1}',
-      '{port',
-      '{PORT}',
-    ]) {
+    for (const text of ['{unknown}', 'function() { return {port}; }', '{"a": 1}', '{port', '{PORT}']) {
       const expected = text.replace(/\{port\}/g, '8787');
       expect(expandPlaceholders(text, values)).toBe(expected);
     }
