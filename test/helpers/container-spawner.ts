@@ -47,6 +47,8 @@ class HubifyContainerSpawner(Spawner):
         self.port = random_port()
         await self._docker('rm', '-f', self._name())
         env = self.get_env()
+        # Bind where the hub will look, whatever this hub version derives from ip/port.
+        env['JUPYTERHUB_SERVICE_URL'] = 'http://127.0.0.1:%d%s' % (self.port, self.server.base_url)
         args = ['run', '-d', '--name', self._name(), '--network', 'host',
                 '--label', 'org.hubify.test-run=' + ${python(options.runId)}]
         for key, value in env.items():
