@@ -125,6 +125,10 @@ export const ENVIRONMENT_VARIABLES: readonly (readonly [string, string])[] = [
   ['HUBIFY_MANIFEST', `App manifest (YAML or JSON); default ${DEFAULT_MANIFEST_PATH} when it exists.`],
   ['HUBIFY_TOKEN', 'Standalone mode: the access token (generated and printed when unset).'],
   ['HUBIFY_USER', 'Standalone mode: the user name passed to apps (default $USER or jovyan).'],
+  [
+    'HUBIFY_HOME',
+    'Home directory for the apps (HOME, {home}, default cwd); default: $HOME, or the one writable volume mounted at /home/<name>.',
+  ],
   ['HUBIFY_IP', 'Address to listen on when neither JUPYTERHUB_SERVICE_URL nor --ip says.'],
   ['HUBIFY_PORT', 'Port to listen on when neither JUPYTERHUB_SERVICE_URL nor --port says.'],
   ['HUBIFY_LOG_LEVEL', 'debug, info, warn or error (default info).'],

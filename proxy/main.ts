@@ -6,7 +6,6 @@
  * Exit codes: 0 clean stop; 1 the hub could not be reached at start or the port could not be bound;
  * 2 invalid configuration, flags or manifest; 70 internal error.
  */
-import { homedir } from 'node:os';
 import pkg from '../package.json' with { type: 'json' };
 import { loadManifestFile, parseManifestText, formatManifestIssues } from '../schemas/manifest.ts';
 import { ActivityReporter, ActivityTracker } from './activity.ts';
@@ -26,6 +25,7 @@ import {
 import { UpstreamPools } from './forward/upstream-pools.ts';
 import { HubApi } from './hub-api.ts';
 import { isMainModule } from './entry-point.ts';
+import { resolveHome } from './home-dir.ts';
 import { IdentitySigner } from './identity.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RuntimeMetrics } from './metrics.ts';
@@ -94,12 +94,13 @@ async function loadManifest(config: RuntimeConfig, logger: Logger): Promise<Mani
 }
 
 /** The environment apps inherit: ours minus the hub's credentials and settings (an app must not act as a hub client). */
-function appBaseEnvironment(config: RuntimeConfig, signer: IdentitySigner): NodeJS.ProcessEnv {
+function appBaseEnvironment(config: RuntimeConfig, signer: IdentitySigner, home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('JUPYTERHUB_') || key === 'JPY_API_TOKEN' || key === 'HUBIFY_TOKEN') continue;
     env[key] = value;
   }
+  env.HOME = home;
   env.HUBIFY_USER = config.user;
   env.HUBIFY_SERVER_PREFIX = config.prefix;
   env.HUBIFY_IDENTITY_PUBLIC_KEY = signer.publicKeyPem;
@@ -166,7 +167,8 @@ export async function main(argv: string[]): Promise<number> {
   if (manifest === null) return EXIT.badConfig;
   if (manifest.runtime.logLevel !== null && config.logLevel === 'info')
     logger.level = manifest.runtime.logLevel;
-  const home = process.env.HOME ?? homedir();
+  const { home, reason: homeReason } = resolveHome(process.env);
+  logger.info('home', { path: home, why: homeReason });
   const rootDir = config.rootDir === null ? null : expandHome(config.rootDir, home);
   const apps: AppSpec[] = manifest.apps.map((app) => withServerContext(app, config.prefix, rootDir));
 
@@ -206,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
   const supervisor = new Supervisor({
     apps,
     placeholders: (spec, listen) => placeholderValues(spec, listen),
-    baseEnv: appBaseEnvironment(config, signer),
+    baseEnv: appBaseEnvironment(config, signer, home),
     logger,
     stopGraceMs: config.stopGraceMs,
   });

@@ -277,6 +277,8 @@ export interface RunOptions {
   networkMode?: string;
   /** Kill the container after this long (default 60 s). */
   timeoutMs?: number;
+  /** Volumes or binds to mount (engine `HostConfig.Mounts`). */
+  mounts?: Docker.MountSettings[];
 }
 
 export interface RunResult {
@@ -302,7 +304,10 @@ export async function runContainer(docker: Docker, options: RunOptions): Promise
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
-    HostConfig: { NetworkMode: options.networkMode ?? 'none' },
+    HostConfig: {
+      NetworkMode: options.networkMode ?? 'none',
+      ...(options.mounts ? { Mounts: options.mounts } : {}),
+    },
   });
   try {
     const stdout = new PassThrough();

@@ -10,7 +10,13 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { containerSpawnerConfig, type UserImage } from '../helpers/container-spawner.ts';
-import { connectDocker, newTestRunId, removeContainersByLabel, runContainer, TEST_RUN_LABEL } from '../helpers/docker.ts';
+import {
+  connectDocker,
+  newTestRunId,
+  removeContainersByLabel,
+  runContainer,
+  TEST_RUN_LABEL,
+} from '../helpers/docker.ts';
 import { getFreePort } from '../helpers/free-port.ts';
 import { REPO_ROOT, startHub, type HubSession, type StartedHub } from '../helpers/hub.ts';
 import { POLL_MEDIUM, POLL_SLOW, WAIT_LONG, WAIT_MEDIUM, waitFor, withTimeout } from '../helpers/waits.ts';
@@ -56,8 +62,17 @@ beforeAll(async () => {
   docker = await connectDocker();
   await ensureFixtures(FIXTURES.map((fixture) => fixture.name));
   for (const fixture of FIXTURES) {
-    const result = await runCli(['build', `hubify-fixture/${fixture.name}:latest`, '--tag', hubified(fixture.name), '--json']);
-    if (result.code !== 0) throw new Error(`hubify build ${fixture.name} failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+    const result = await runCli([
+      'build',
+      `hubify-fixture/${fixture.name}:latest`,
+      '--tag',
+      hubified(fixture.name),
+      '--json',
+    ]);
+    if (result.code !== 0)
+      throw new Error(
+        `hubify build ${fixture.name} failed (${result.code}):\n${result.stdout}\n${result.stderr}`,
+      );
     built.set(fixture.name, result.stdout);
   }
   const users: Record<string, UserImage> = {};
@@ -103,7 +118,9 @@ async function openApp(session: HubSession, path: string): Promise<{ status: num
 
 function openSocket(session: HubSession, path: string): Promise<WebSocket> {
   const cookie = session.jar.header(new URL(`${hub.url}${path}`)) ?? '';
-  const ws = new WebSocket(`${hub.url.replace('http', 'ws')}${path}`, { headers: { cookie, origin: hub.url } });
+  const ws = new WebSocket(`${hub.url.replace('http', 'ws')}${path}`, {
+    headers: { cookie, origin: hub.url },
+  });
   return withTimeout(
     new Promise((resolve, reject) => {
       ws.once('open', () => resolve(ws));
@@ -116,7 +133,10 @@ function openSocket(session: HubSession, path: string): Promise<WebSocket> {
 
 describe.each(FIXTURES)('hubified $name', (fixture) => {
   it('is built with the detected apps in its manifest and labels', () => {
-    const result = JSON.parse(built.get(fixture.name) ?? '{}') as { ok: boolean; manifest?: { apps: { name: string }[] } };
+    const result = JSON.parse(built.get(fixture.name) ?? '{}') as {
+      ok: boolean;
+      manifest?: { apps: { name: string }[] };
+    };
     expect(result.ok).toBe(true);
     expect(JSON.stringify(result)).toContain('"diffId"');
   });
@@ -139,7 +159,9 @@ describe.each(FIXTURES)('hubified $name', (fixture) => {
         { timeoutMs: WAIT_MEDIUM, intervalMs: POLL_MEDIUM, what: 'the standalone URL with its token' },
       );
       const token = /\?token=([0-9a-f]{16,})/.exec(logs)?.[1] ?? '';
-      const response = await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { authorization: `token ${token}` } });
+      const response = await fetch(`http://127.0.0.1:${port}/api/status`, {
+        headers: { authorization: `token ${token}` },
+      });
       expect(response.status).toBe(200);
       const status = (await response.json()) as { apps: { name: string }[] };
       expect(status.apps.map((app) => app.name).sort()).toEqual([...fixture.apps].sort());
@@ -152,7 +174,9 @@ describe.each(FIXTURES)('hubified $name', (fixture) => {
 
   it('works under JupyterHub with the spawner’s default jupyterhub-singleuser command', async () => {
     const session = await openServer(fixture.name);
-    const status = JSON.parse((await session.get(`/user/${fixture.name}/api/status`)).body) as { apps: { name: string }[] };
+    const status = JSON.parse((await session.get(`/user/${fixture.name}/api/status`)).body) as {
+      apps: { name: string }[];
+    };
     expect(status.apps.map((app) => app.name).sort()).toEqual([...fixture.apps].sort());
     const before = Date.now();
     await session.get(`/user/${fixture.name}/?launcher`, { headers: page });
@@ -170,7 +194,9 @@ describe.each(FIXTURES)('hubified $name', (fixture) => {
   it('works under JupyterHub with the image’s own CMD (KubeSpawner’s default)', async () => {
     const user = `${fixture.name}-cmd`;
     const session = await openServer(user);
-    const status = JSON.parse((await session.get(`/user/${user}/api/status`)).body) as { apps: { name: string }[] };
+    const status = JSON.parse((await session.get(`/user/${user}/api/status`)).body) as {
+      apps: { name: string }[];
+    };
     expect(status.apps.map((app) => app.name).sort()).toEqual([...fixture.apps].sort());
     await hub.stopServer(user);
   });
@@ -211,7 +237,9 @@ async function checkApps(fixture: Fixture, session: HubSession): Promise<void> {
       expect(desktop.status).toBe(200);
       const ws = await openSocket(session, `${base}/desktop/websockify`);
       const banner = await withTimeout(
-        new Promise<string>((resolve) => ws.once('message', (data) => resolve((data as Buffer).toString('latin1')))),
+        new Promise<string>((resolve) =>
+          ws.once('message', (data) => resolve((data as Buffer).toString('latin1'))),
+        ),
         WAIT_MEDIUM,
         'the VNC banner',
       );
@@ -224,12 +252,62 @@ async function checkApps(fixture: Fixture, session: HubSession): Promise<void> {
   }
 }
 
+describe('Zero-to-JupyterHub home mount', () => {
+  it('runs apps with HOME and working directory on the volume mounted at /home/jovyan, whatever the image user', async () => {
+    const port = await getFreePort();
+    const volume = `hubify-test-home-${runId}`;
+    await docker.createVolume({ Name: volume, Labels: { [TEST_RUN_LABEL]: runId } });
+    // A tiny app run by the image's own runtime Node: it reports the HOME and cwd it was given.
+    const app = `where=/opt/hubify/bin/node -e "require('http').createServer((q, s) => s.end(JSON.stringify([process.env.HOME, process.cwd()]))).listen({port}, '127.0.0.1')"`;
+    const container = await docker.createContainer({
+      Image: hubified('rocker-r'),
+      Cmd: ['/opt/hubify/bin/node', '/opt/hubify/lib/hubify-proxy.mjs', '--app', app],
+      Env: [`HUBIFY_PORT=${port}`, 'HUBIFY_IP=127.0.0.1', 'HUBIFY_TOKEN=home-test-token'],
+      Labels: { [TEST_RUN_LABEL]: runId },
+      // Like a fresh PVC: an empty volume the user can write (the image user is rstudio, uid 1000).
+      HostConfig: {
+        NetworkMode: 'host',
+        Mounts: [{ Type: 'volume', Source: volume, Target: '/home/jovyan' }],
+      },
+      User: '1000:1000',
+    });
+    try {
+      // Fresh named volumes are root-owned; make it the user's, as fsGroup does on Kubernetes.
+      const prepare = await runContainer(docker, {
+        image: hubified('rocker-r'),
+        entrypoint: ['/bin/sh', '-c'],
+        cmd: ['chown 1000:1000 /home/jovyan'],
+        user: '0',
+        testRunId: runId,
+        mounts: [{ Type: 'volume', Source: volume, Target: '/home/jovyan' }],
+      });
+      expect(prepare.exitCode).toBe(0);
+      await container.start();
+      const answer = await waitFor(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/where/`, {
+            headers: { authorization: 'token home-test-token' },
+          }).catch(() => undefined);
+          return response?.status === 200 ? ((await response.json()) as string[]) : undefined;
+        },
+        { timeoutMs: WAIT_MEDIUM, intervalMs: POLL_MEDIUM, what: 'the app reporting its HOME' },
+      );
+      expect(answer).toEqual(['/home/jovyan', '/home/jovyan']);
+    } finally {
+      await container.remove({ force: true });
+      await docker.getVolume(volume).remove({ force: true });
+    }
+  });
+});
+
 describe('the R image stays free of Python', () => {
   it('has no python in the hubified rocker-r image and nothing Python in /opt/hubify', async () => {
     const result = await runContainer(docker, {
       image: hubified('rocker-r'),
       entrypoint: ['/bin/sh', '-c'],
-      cmd: ['for p in python python3; do if command -v "$p"; then exit 1; fi; done; find /opt/hubify -name "*.py" -o -name "python*" | grep . && exit 1; exit 0'],
+      cmd: [
+        'for p in python python3; do if command -v "$p"; then exit 1; fi; done; find /opt/hubify -name "*.py" -o -name "python*" | grep . && exit 1; exit 0',
+      ],
       testRunId: runId,
     });
     expect(result.stdout + result.stderr).toBe('');
