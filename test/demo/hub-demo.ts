@@ -1,45 +1,55 @@
-// `npm run demo`: a real JupyterHub 3.0 on http://127.0.0.1:8000 (or HUBIFY_DEMO_PORT) whose user
-// servers are hubify-proxy, serving a real R Shiny app, Jupyter Notebook and the echo app. Prints the
-// URL and the login, then runs until Ctrl-C, and cleans everything up.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `npm run demo`: hubify's main job, end to end, on this machine.
+// 1. a local Rocker-shaped R image (R + Shiny from Debian, user rstudio) is built from Debian,
+// 2. `hubify inspect` shows what it finds in it, `hubify build` makes it hub-ready,
+// 3. a real JupyterHub 3.0 starts on http://127.0.0.1:8000 (or HUBIFY_DEMO_PORT) whose spawner runs
+//    the built image as each user's server: log in as alice, the launcher shows the Shiny app.
+// Ctrl-C stops the hub and removes every container it started.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT, RUNTIME_BUNDLE, startHub } from '../helpers/hub.ts';
-import { realAppsManifest } from '../helpers/real-apps.ts';
+import { containerSpawnerConfig } from '../helpers/container-spawner.ts';
+import { connectDocker, newTestRunId, removeContainersByLabel, TEST_RUN_LABEL } from '../helpers/docker.ts';
+import { REPO_ROOT, startHub } from '../helpers/hub.ts';
+import { ensureFixtures } from '../images/build-fixtures.ts';
 
 const port = Number(process.env.HUBIFY_DEMO_PORT ?? 8000);
-const manifest = realAppsManifest() as { schemaVersion: 1; apps: unknown[] };
-manifest.apps.push({
-  name: 'echo',
-  title: 'Echo',
-  description: 'Shows the request headers an app receives from hubify (identity included).',
-  command: [
-    process.execPath,
-    join(REPO_ROOT, 'test', 'fixtures', 'apps', 'echo-app.mjs'),
-    '--port',
-    '{port}',
-  ],
-  launcher: { category: 'Diagnostics' },
-});
-const file = join(mkdtempSync(join(tmpdir(), 'hubify-demo-')), 'manifest.json');
-writeFileSync(file, JSON.stringify(manifest, null, 2));
+const base = 'hubify-fixture/rocker-r:latest';
+const image = 'hubify-demo/rocker-r:latest';
+const cli = join(REPO_ROOT, 'dist', 'hubify.mjs');
 
-console.log('Starting JupyterHub 3.0 (Debian) with hubify-proxy as the single-user server...');
+function hubify(args: string[]): void {
+  console.log(`\n$ hubify ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
+  if (result.status !== 0 && !(args[0] === 'inspect' && result.status === 1)) {
+    console.error(`hubify ${args[0]} failed with exit code ${String(result.status)}`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+console.log('Preparing the base image (built from Debian, cached after the first run)...');
+await ensureFixtures(['rocker-r'], { log: (line: string) => console.log(`  ${line}`) });
+hubify(['inspect', base]);
+hubify(['build', base, '--tag', image]);
+
+const runId = newTestRunId('demo');
+console.log('\nStarting JupyterHub 3.0 (Debian) whose spawner runs the built image...');
 const hub = await startHub({
   name: 'demo',
   publicPort: port,
   users: ['alice', 'bob'],
   adminUsers: ['alice'],
-  cmd: [process.execPath, RUNTIME_BUNDLE],
-  args: ['--manifest', file],
   environment: { JUPYTERHUB_ACTIVITY_INTERVAL: '30' },
+  startTimeoutSeconds: 60,
+  extraConfig: containerSpawnerConfig({ users: { alice: { image }, bob: { image } }, runId }),
   keepDir: false,
 });
 console.log(`
   JupyterHub is running at ${hub.url}/
   Log in as alice (or bob) with the password: ${hub.password}
-  Your server shows the hubify launcher: Shiny demo, Jupyter Notebook, Echo.
-  The app manifest used: ${file}
+  Your server is the image ${image}: the launcher lists its apps (the Shiny app "hello"; RStudio
+  is only a layout model in this Debian-built image and shows why it cannot start).
+
+  The same image without a hub:  docker run --network host -e HUBIFY_PORT=8888 ${image}
+  (it prints http://127.0.0.1:8888/?token=...; with a bridge network use -p 8888:8888 instead)
   Hub and runtime log: ${hub.logPath}
 
   Press Ctrl-C to stop.
@@ -49,12 +59,10 @@ const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log('Stopping the hub and every server...');
-  const result = await hub.stop();
-  console.log(
-    result.leftovers.length === 0
-      ? 'Stopped cleanly.'
-      : `Stopped; killed leftovers: ${result.leftovers.join(', ')}`,
-  );
+  await hub.stop();
+  const docker = await connectDocker();
+  const removed = await removeContainersByLabel(docker, TEST_RUN_LABEL, runId);
+  console.log(`Stopped cleanly${removed > 0 ? ` (removed ${removed} container(s))` : ''}.`);
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());
