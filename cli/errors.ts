@@ -25,6 +25,25 @@ export const CLI_ERROR_CODES = {
   HUBIFY_USAGE: 'The command line is wrong: an unknown command or option, or a missing argument.',
   HUBIFY_MANIFEST_INVALID: 'The manifest has problems; each is listed with its own HUBIFY_MANIFEST_* code.',
   HUBIFY_INTERNAL: 'An error hubify did not expect: a bug, please report it.',
+  HUBIFY_DOCKER_UNAVAILABLE:
+    'No Docker or Podman engine answered (DOCKER_HOST, /var/run/docker.sock, the Podman socket); each place tried is listed (exit 3).',
+  HUBIFY_IMAGE_NOT_FOUND:
+    'The image is not in the engine and could not be pulled (no such image, or the registry is unreachable) (exit 3).',
+  HUBIFY_PULL_DENIED: 'The registry refused the pull: log in with `docker login` (exit 3).',
+  HUBIFY_PUSH_DENIED: 'The registry refused the push: log in with `docker login` (exit 3).',
+  HUBIFY_PUSH_FAILED: 'The push failed for another reason (registry unreachable, ...) (exit 3).',
+  HUBIFY_DISK_FULL:
+    'No space left on the device while building (engine storage or the hubify cache) (exit 3).',
+  HUBIFY_BUILD_FAILED: 'The engine could not build the image; its message is shown (exit 1).',
+  HUBIFY_IMAGE_UNSUPPORTED: 'The image cannot be made hub-ready; the reasons are listed (exit 1).',
+  HUBIFY_PLATFORM_MISMATCH: 'The image is not of the platform asked for with --platform (exit 2).',
+  HUBIFY_NODE_UNAVAILABLE:
+    'The pinned Node binary could not be fetched from the npm registry (npm pack) or prepared (exit 3).',
+  HUBIFY_NODE_INTEGRITY: 'The Node tarball does not match its pinned sha512 integrity (exit 3).',
+  HUBIFY_TINI_UNAVAILABLE:
+    "Debian's static tini for the platform could not be found or fetched without changing apt's configuration (exit 3).",
+  HUBIFY_RUNTIME_BUNDLE_MISSING:
+    'dist/hubify-proxy.mjs (the runtime that goes into the image) is not next to the hubify CLI: run `npm run build` (exit 3).',
 } as const;
 
 export type HubifyErrorCode = keyof typeof CLI_ERROR_CODES | ManifestIssueCode;

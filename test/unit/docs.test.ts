@@ -51,3 +51,11 @@ describe('README documents the runtime', () => {
     for (const name of RESERVED_APP_NAMES) expect.soft(readme).toContain(`\`${name}\``);
   });
 });
+
+describe('cli/README documents the CLI', () => {
+  it('lists every CLI error code', async () => {
+    const { CLI_ERROR_CODES } = await import('../../cli/errors.ts');
+    const cliReadme = readFileSync(new URL('../../cli/README.md', import.meta.url), 'utf8');
+    for (const code of Object.keys(CLI_ERROR_CODES)) expect.soft(cliReadme, code).toContain(`\`${code}\``);
+  });
+});
