@@ -564,6 +564,15 @@ describe('the CLI against the engine', () => {
     return { code, stdout, stderr };
   }
 
+  it('hubify build refuses an Alpine-like (musl) image with the reason, exit 1, and builds nothing', async () => {
+    const tag = `hubify-test/refused:${testRunId}`;
+    const run = await hubify(['build', adhoc.alpine, '--tag', tag]);
+    expect(run.code).toBe(EXIT.CHECK_FAILED);
+    expect(run.stderr).toContain('HUBIFY_IMAGE_UNSUPPORTED');
+    expect(run.stderr).toMatch(/musl libc/);
+    await expect(docker.getImage(tag).inspect()).rejects.toThrow();
+  });
+
   it('hubify inspect prints the facts, the apps with their evidence, the notes; exit 0', async () => {
     const run = await hubify(['inspect', fixture('rocker-r')]);
     expect(run.stderr).toBe('');
