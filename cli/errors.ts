@@ -39,7 +39,8 @@ export const CLI_ERROR_CODES = {
   HUBIFY_PLATFORM_MISMATCH: 'The image is not of the platform asked for with --platform (exit 2).',
   HUBIFY_NODE_UNAVAILABLE:
     'The pinned Node binary could not be fetched from the npm registry (npm pack) or prepared (exit 3).',
-  HUBIFY_NODE_INTEGRITY: 'The Node tarball does not match its pinned sha512 integrity (exit 3).',
+  HUBIFY_NODE_INTEGRITY:
+    'The Node tarball does not match its pinned sha512 integrity, or its bin/node is not an ELF binary for the platform (exit 3).',
   HUBIFY_TINI_UNAVAILABLE:
     "Debian's static tini for the platform could not be found or fetched without changing apt's configuration (exit 3).",
   HUBIFY_RUNTIME_BUNDLE_MISSING:

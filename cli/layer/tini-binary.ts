@@ -5,11 +5,14 @@
  *   1. the cache, `<cache>/tini/linux-<arch>/tini-static` + `tini.json` (so a machine keeps using the
  *      tini it first used, and the layer stays the same);
  *   2. the installed package of this machine (`dpkg-query`), its file checked against dpkg's md5sums;
- *   3. `apt-get download tini:<arch>` + `dpkg-deb -x` (apt checks the archive's signatures).
+ *   3. `apt-get download tini:<arch>` + `dpkg-deb -x` (apt checks the archive's signatures), when
+ *      dpkg knows the architecture;
+ *   4. the Debian archive of this machine's apt sources, fetched and verified without apt
+ *      (debian-archive.ts: gpgv-checked InRelease → SHA256 of Packages → SHA256 of the .deb), the
+ *      version of this machine's amd64 tini preferred. This is how linux/arm64 gets its tini on an
+ *      amd64 machine: hubify never runs `dpkg --add-architecture` nor changes apt's settings.
  *
- * apt can only download a package of an architecture dpkg knows; hubify never runs
- * `dpkg --add-architecture`, so on an amd64 machine without arm64 configured, linux/arm64 fails with
- * HUBIFY_TINI_UNAVAILABLE saying exactly that.
+ * Whatever the source, the file must be an ELF executable of the architecture (e_machine).
  */
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../errors.ts';
 import { buildError, diskFullError, isDiskFull } from '../build/error-codes.ts';
+import { fetchDebianPackage, type DebianArchiveOptions } from './debian-archive.ts';
 import { runTool, tail, type ToolRunner } from './run-tool.ts';
 
 /** Debian's architecture names. */
@@ -35,7 +39,9 @@ export interface TiniBinary {
   path: string;
   size: number;
   sha256: string;
-  source: 'installed package' | 'apt-get download';
+  source: 'installed package' | 'apt-get download' | 'Debian archive';
+  /** The .deb's URL when it came from the Debian archive. */
+  url?: string;
   /** The package's copyright file (tini's MIT licence), shipped beside it; null when absent. */
   copyrightPath: string | null;
   cached: boolean;
@@ -48,6 +54,8 @@ export interface ObtainTiniOptions {
   runner?: ToolRunner;
   /** Root of dpkg's files (tests): default / (so /usr/bin/tini-static, /var/lib/dpkg/info). */
   root?: string;
+  /** The Debian archive fetch (tests replace the network and the apt sources); false: never use it. */
+  archive?: DebianArchiveOptions | false;
 }
 
 /** Whether `bytes` are an ELF executable for `arch`. */
@@ -66,6 +74,7 @@ interface Found {
   bytes: Buffer;
   copyright: Buffer | null;
   source: TiniBinary['source'];
+  url?: string;
 }
 
 async function readOrNull(path: string): Promise<Buffer | null> {
@@ -154,6 +163,54 @@ async function fromAptDownload(options: ObtainTiniOptions, tried: string[]): Pro
   }
 }
 
+/** The version of the amd64 tini this machine uses (cached or installed): arm64 gets the same when it can. */
+async function amd64Version(options: ObtainTiniOptions): Promise<string | null> {
+  try {
+    const meta = JSON.parse(
+      await readFile(join(options.cacheDir, 'tini', 'linux-amd64', 'tini.json'), 'utf8'),
+    ) as Partial<TiniBinary>;
+    if (typeof meta.version === 'string') return meta.version;
+  } catch {
+    // no amd64 tini cached: ask dpkg
+  }
+  const query = await (options.runner ?? runTool)('dpkg-query', ['-W', '-f=${Version}', 'tini:amd64']);
+  return query.code === 0 && query.stdout.trim() !== '' ? query.stdout.trim() : null;
+}
+
+/** Debian's tini of the architecture from the archive of the apt sources, every step verified. */
+async function fromDebianArchive(options: ObtainTiniOptions, tried: string[]): Promise<Found | null> {
+  if (options.archive === false) return null;
+  const prefer = options.arch === 'amd64' ? null : await amd64Version(options);
+  try {
+    const fetched = await fetchDebianPackage(
+      'tini',
+      options.arch,
+      prefer,
+      [TINI_PATH_IN_PACKAGE, TINI_COPYRIGHT_IN_PACKAGE],
+      { runner: options.runner ?? runTool, onProgress: options.onProgress, ...options.archive },
+    );
+    const bytes = fetched.files.get(TINI_PATH_IN_PACKAGE);
+    if (bytes === undefined) {
+      tried.push(`Debian archive: ${fetched.url} has no /${TINI_PATH_IN_PACKAGE}`);
+      return null;
+    }
+    if (prefer !== null && fetched.stanza.version !== prefer)
+      options.onProgress?.(
+        `tini:${options.arch} ${fetched.stanza.version} (the archive has no ${prefer}, the amd64 version)`,
+      );
+    return {
+      version: fetched.stanza.version,
+      bytes,
+      copyright: fetched.files.get(TINI_COPYRIGHT_IN_PACKAGE) ?? null,
+      source: 'Debian archive',
+      url: fetched.url,
+    };
+  } catch (error) {
+    tried.push(`Debian archive: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
 export async function obtainTini(options: ObtainTiniOptions): Promise<TiniBinary> {
   const dir = join(options.cacheDir, 'tini', `linux-${options.arch}`);
   const binary = join(dir, 'tini-static');
@@ -168,7 +225,10 @@ export async function obtainTini(options: ObtainTiniOptions): Promise<TiniBinary
   }
 
   const tried: string[] = [];
-  const found = (await fromInstalledPackage(options, tried)) ?? (await fromAptDownload(options, tried));
+  const found =
+    (await fromInstalledPackage(options, tried)) ??
+    (await fromAptDownload(options, tried)) ??
+    (await fromDebianArchive(options, tried));
   if (found === null || !isElfFor(found.bytes, options.arch)) {
     if (found !== null)
       tried.push(`tini ${found.version} from the ${found.source} is not an ${options.arch} executable`);
@@ -179,8 +239,9 @@ export async function obtainTini(options: ObtainTiniOptions): Promise<TiniBinary
       detail: tried.join('\n'),
       hint:
         options.arch === 'arm64'
-          ? 'Building for linux/arm64 on this machine needs arm64 known to dpkg; hubify leaves that to you ' +
-            '(as root: dpkg --add-architecture arm64 && apt-get update). Full arm64 support comes in a later release.'
+          ? 'hubify fetches arm64 tini from the Debian archive named in the apt sources (/etc/apt), checked with gpgv ' +
+            'against /usr/share/keyrings/debian-archive-keyring.gpg: check that the mirror is reachable and gpgv and ' +
+            'debian-archive-keyring are installed (or, as root: dpkg --add-architecture arm64 && apt-get update).'
           : "Install Debian's tini package (apt-get install tini) or make apt able to download it, then run again.",
       exitCode: EXIT.MISSING,
     });
@@ -192,6 +253,7 @@ export async function obtainTini(options: ObtainTiniOptions): Promise<TiniBinary
     size: found.bytes.length,
     sha256: createHash('sha256').update(found.bytes).digest('hex'),
     source: found.source,
+    ...(found.url === undefined ? {} : { url: found.url }),
     copyrightPath: found.copyright === null ? null : join(dir, 'copyright'),
     cached: false,
   };

@@ -12,11 +12,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
+import {
+  debianMirror as aptDebianMirror,
+  hostAptSources,
+  type AptSourceFile,
+} from '../../cli/layer/apt-sources.ts';
 import {
   buildImage,
   connectDocker,
@@ -62,59 +67,12 @@ export function fixtureRepo(name: FixtureName): string {
 // ---------------------------------------------------------------------------------------------
 // apt sources of this machine
 
-/** An apt sources file of the host that is copied into the base image, verbatim. */
-export interface AptSourceFile {
-  /** Absolute path on the host, e.g. /etc/apt/sources.list.d/debian.sources. */
-  path: string;
-  text: string;
-}
+// The reader lives in cli/layer/apt-sources.ts (hubify reads the same sources for arm64 tini).
+export { hostAptSources, type AptSourceFile } from '../../cli/layer/apt-sources.ts';
 
-/** The enabled apt source files of the host: sources.list and sources.list.d/*.list|*.sources. */
-export async function hostAptSources(root = '/etc/apt'): Promise<AptSourceFile[]> {
-  const files: AptSourceFile[] = [];
-  const main = join(root, 'sources.list');
-  if (existsSync(main)) files.push({ path: main, text: await readFile(main, 'utf8') });
-  const dir = join(root, 'sources.list.d');
-  if (existsSync(dir)) {
-    for (const name of (await readdir(dir)).sort()) {
-      if (name.endsWith('.list') || name.endsWith('.sources')) {
-        files.push({ path: join(dir, name), text: await readFile(join(dir, name), 'utf8') });
-      }
-    }
-  }
-  return files;
-}
-
-/**
- * The mirror URI that serves `suite` (main archive, type deb) in these apt sources: the `URIs:` of a
- * deb822 stanza whose `Suites:` lists the suite, or the URI of a one-line `deb` entry for it.
- */
+/** The mirror URI that serves `suite` (main archive, type deb) in these apt sources. */
 export function debianMirror(files: readonly AptSourceFile[], suite = SUITE): string | undefined {
-  for (const file of files) {
-    if (file.path.endsWith('.sources')) {
-      for (const stanza of file.text.split(/\n\s*\n/)) {
-        const fields = new Map<string, string>();
-        for (const line of stanza.split('\n')) {
-          if (line.trimStart().startsWith('#')) continue;
-          const match = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-          if (match?.[1] && match[2] !== undefined) fields.set(match[1].toLowerCase(), match[2].trim());
-        }
-        const types = (fields.get('types') ?? '').split(/\s+/);
-        const suites = (fields.get('suites') ?? '').split(/\s+/);
-        const enabled = (fields.get('enabled') ?? 'yes').toLowerCase() !== 'no';
-        const uri = (fields.get('uris') ?? '').split(/\s+/)[0];
-        if (enabled && types.includes('deb') && suites.includes(suite) && uri) return uri;
-      }
-    } else {
-      for (const raw of file.text.split('\n')) {
-        const line = raw.replace(/#.*/, '').trim();
-        // deb [options] uri suite components...
-        const match = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
-        if (match?.[1] && match[2] === suite) return match[1];
-      }
-    }
-  }
-  return undefined;
+  return aptDebianMirror(files, suite);
 }
 
 // ---------------------------------------------------------------------------------------------

