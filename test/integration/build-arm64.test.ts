@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setUpOrFailEveryTest } from '../helpers/setup-guard.ts';
 import type { HubifyBuildResult } from '../../cli/build/hubify-build.ts';
 import { NODE_VERSION } from '../../cli/layer/node-binary.ts';
 import { connectDocker, newTestRunId } from '../helpers/docker.ts';
@@ -123,27 +124,18 @@ let arm64Fixture: string;
 let amd64Fixture: string;
 let first: CliRun;
 let built: HubifyBuildResult;
-let setupError: Error | undefined;
 
-beforeAll(async () => {
-  try {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-    docker = await connectDocker();
-    arm64Fixture = (await ensureArm64Fixture(docker)).ref;
-    const { fixtures } = await ensureFixtures(['debian'], { docker, log: () => {} });
-    amd64Fixture = fixtures.get('debian')?.ref ?? '';
-    first = await hubify(['build', arm64Fixture, '--tag', tags.hub, '--platform', 'linux/arm64', '--json']);
-    if (first.code !== 0)
-      throw new Error(`hubify build failed (${first.code}):\n${first.stdout}\n${first.stderr}`);
-    built = JSON.parse(first.stdout) as HubifyBuildResult;
-  } catch (error) {
-    setupError = error instanceof Error ? error : new Error(String(error));
-  }
+setUpOrFailEveryTest(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  docker = await connectDocker();
+  arm64Fixture = (await ensureArm64Fixture(docker)).ref;
+  const { fixtures } = await ensureFixtures(['debian'], { docker, log: () => {} });
+  amd64Fixture = fixtures.get('debian')?.ref ?? '';
+  first = await hubify(['build', arm64Fixture, '--tag', tags.hub, '--platform', 'linux/arm64', '--json']);
+  if (first.code !== 0)
+    throw new Error(`hubify build failed (${first.code}):\n${first.stdout}\n${first.stderr}`);
+  built = JSON.parse(first.stdout) as HubifyBuildResult;
 }, BUILD_TIMEOUT_MS);
-
-beforeEach(() => {
-  if (setupError) throw setupError;
-});
 
 afterAll(async () => {
   if (!docker) return;

@@ -7,7 +7,8 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setUpOrFailEveryTest } from '../helpers/setup-guard.ts';
 import type { HubifyBuildResult } from '../../cli/build/hubify-build.ts';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../../cli/build/image-config.ts';
 import { runBuild, type BuildOptions } from '../../cli/commands/build.ts';
@@ -55,7 +56,6 @@ let docker: Docker;
 let debian: string;
 let built: HubifyBuildResult;
 let buildOutput: { code: number; stdout: string; stderr: string };
-let setupError: Error | undefined;
 
 interface CliRun {
   code: number;
@@ -233,27 +233,18 @@ async function makeNoShellImage(): Promise<void> {
   });
 }
 
-beforeAll(async () => {
-  try {
-    docker = await connectDocker();
-    const { fixtures } = await ensureFixtures(['debian'], { docker, log: () => {} });
-    const fixture = fixtures.get('debian');
-    if (fixture === undefined) throw new Error('the debian fixture was not built');
-    debian = fixture.ref;
-    const first = await hubifyBuild(debian, tags.hub, { apps: [HELLO_APP] });
-    buildOutput = first;
-    if (first.code !== 0 || first.result === undefined)
-      throw new Error(`hubify build failed (${first.code}):\n${first.stderr}`);
-    built = first.result;
-  } catch (error) {
-    setupError = error instanceof Error ? error : new Error(String(error));
-  }
+setUpOrFailEveryTest(async () => {
+  docker = await connectDocker();
+  const { fixtures } = await ensureFixtures(['debian'], { docker, log: () => {} });
+  const fixture = fixtures.get('debian');
+  if (fixture === undefined) throw new Error('the debian fixture was not built');
+  debian = fixture.ref;
+  const first = await hubifyBuild(debian, tags.hub, { apps: [HELLO_APP] });
+  buildOutput = first;
+  if (first.code !== 0 || first.result === undefined)
+    throw new Error(`hubify build failed (${first.code}):\n${first.stderr}`);
+  built = first.result;
 }, BUILD_TIMEOUT_MS);
-
-// A failed set-up (no engine, a failed build) fails every test with its error instead of skipping them.
-beforeEach(() => {
-  if (setupError) throw setupError;
-});
 
 afterAll(async () => {
   if (!docker) return;

@@ -2,7 +2,8 @@
 // tests): builds them, or finds them cached by recipe hash, and checks each one in a real container.
 // Needs a Docker engine (bash test/setup/docker-engine.sh); without one these tests FAIL.
 import type Docker from 'dockerode';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setUpOrFailEveryTest } from '../helpers/setup-guard.ts';
 import {
   connectDocker,
   inspectImage,
@@ -56,28 +57,19 @@ async function sh(name: FixtureName, script: string, options: Partial<RunOptions
 
 // A failed set-up (no engine, a failed build) fails every test with its error: vitest would
 // otherwise report the tests of a failed beforeAll as skipped.
-let setupError: Error | undefined;
 
-beforeAll(async () => {
-  try {
-    docker = await connectDocker();
-    const { fixtures } = await ensureFixtures(FIXTURE_NAMES, {
-      docker,
-      log: (line) => {
-        // Step headers and results only: a cold build prints thousands of apt lines.
-        if (/Step \d+\/\d+|built |made |building |debootstrap|docker import|ERROR/.test(line))
-          console.log(line);
-      },
-    });
-    images = fixtures;
-  } catch (error) {
-    setupError = error instanceof Error ? error : new Error(String(error));
-  }
+setUpOrFailEveryTest(async () => {
+  docker = await connectDocker();
+  const { fixtures } = await ensureFixtures(FIXTURE_NAMES, {
+    docker,
+    log: (line) => {
+      // Step headers and results only: a cold build prints thousands of apt lines.
+      if (/Step \d+\/\d+|built |made |building |debootstrap|docker import|ERROR/.test(line))
+        console.log(line);
+    },
+  });
+  images = fixtures;
 }, BUILD_TIMEOUT_MS);
-
-beforeEach(() => {
-  if (setupError) throw setupError;
-});
 
 afterAll(async () => {
   if (docker) await removeContainersByLabel(docker, TEST_RUN_LABEL, testRunId);

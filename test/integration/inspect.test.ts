@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setUpOrFailEveryTest } from '../helpers/setup-guard.ts';
 import { EXIT } from '../../cli/errors.ts';
 import type { ImageFacts } from '../../cli/image/image-facts.ts';
 import { manifestFromFacts } from '../../cli/inspect/generate-manifest.ts';
@@ -59,7 +60,6 @@ const adhoc = {
   rockerKey: `hubify-test/rocker-key:${testRunId}`,
 };
 const timings: { image: string; ms: number; fsCalls: number }[] = [];
-let setupError: Error | undefined;
 
 function fixture(name: FixtureName): string {
   const built = fixtures.get(name);
@@ -149,77 +149,69 @@ async function buildFrom(
   });
 }
 
-beforeAll(async () => {
-  try {
-    docker = await connectDocker();
-    const ensured = await ensureFixtures(FIXTURE_NAMES, {
-      docker,
-      log: (line) => {
-        if (/Step \d+\/\d+|built |made |building |debootstrap|docker import|ERROR/.test(line))
-          console.log(line);
-      },
-    });
-    fixtures = ensured.fixtures;
-    // An Alpine-shaped layout model: the files are stubs; only their places matter to inspect.
-    await loadImage(
-      adhoc.alpine,
-      [
-        { name: 'bin/' },
-        {
-          name: 'bin/busybox',
-          content: '#!/bin/false\n# stub: hubify layout model, not busybox\n',
-          mode: 0o755,
-        },
-        { name: 'bin/sh', linkname: '/bin/busybox' },
-        { name: 'etc/' },
-        {
-          name: 'etc/passwd',
-          content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n',
-        },
-        { name: 'etc/group', content: 'root:x:0:root\n' },
-        {
-          name: 'etc/os-release',
-          content: 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\n',
-        },
-        { name: 'lib/' },
-        { name: 'lib/ld-musl-x86_64.so.1', content: 'stub: hubify layout model, not musl\n', mode: 0o755 },
-        { name: 'lib/libc.musl-x86_64.so.1', linkname: 'ld-musl-x86_64.so.1' },
-        { name: 'usr/' },
-        { name: 'usr/bin/' },
-      ],
+setUpOrFailEveryTest(async () => {
+  docker = await connectDocker();
+  const ensured = await ensureFixtures(FIXTURE_NAMES, {
+    docker,
+    log: (line) => {
+      if (/Step \d+\/\d+|built |made |building |debootstrap|docker import|ERROR/.test(line))
+        console.log(line);
+    },
+  });
+  fixtures = ensured.fixtures;
+  // An Alpine-shaped layout model: the files are stubs; only their places matter to inspect.
+  await loadImage(
+    adhoc.alpine,
+    [
+      { name: 'bin/' },
       {
-        config: {
-          Cmd: ['/bin/sh'],
-          Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-        },
-      },
-    );
-    await loadImage(
-      adhoc.s390x,
-      [{ name: 'etc/' }, { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' }],
-      {
-        architecture: 's390x',
-        config: { Cmd: ['/bin/sh'] },
-      },
-    );
-    await buildFrom(adhoc.debianMusl, BASE_IMAGE, [
-      {
-        path: '/lib/ld-musl-x86_64.so.1',
-        content: 'stub: the loader of a musl package next to glibc\n',
+        name: 'bin/busybox',
+        content: '#!/bin/false\n# stub: hubify layout model, not busybox\n',
         mode: 0o755,
       },
-    ]);
-    await buildFrom(adhoc.rockerKey, fixture('rocker-r'), [
-      { path: '/var/lib/rstudio-server/secure-cookie-key', content: '0123456789abcdef\n', mode: 0o600 },
-    ]);
-  } catch (error) {
-    setupError = error instanceof Error ? error : new Error(String(error));
-  }
+      { name: 'bin/sh', linkname: '/bin/busybox' },
+      { name: 'etc/' },
+      {
+        name: 'etc/passwd',
+        content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n',
+      },
+      { name: 'etc/group', content: 'root:x:0:root\n' },
+      {
+        name: 'etc/os-release',
+        content: 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\n',
+      },
+      { name: 'lib/' },
+      { name: 'lib/ld-musl-x86_64.so.1', content: 'stub: hubify layout model, not musl\n', mode: 0o755 },
+      { name: 'lib/libc.musl-x86_64.so.1', linkname: 'ld-musl-x86_64.so.1' },
+      { name: 'usr/' },
+      { name: 'usr/bin/' },
+    ],
+    {
+      config: {
+        Cmd: ['/bin/sh'],
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      },
+    },
+  );
+  await loadImage(
+    adhoc.s390x,
+    [{ name: 'etc/' }, { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' }],
+    {
+      architecture: 's390x',
+      config: { Cmd: ['/bin/sh'] },
+    },
+  );
+  await buildFrom(adhoc.debianMusl, BASE_IMAGE, [
+    {
+      path: '/lib/ld-musl-x86_64.so.1',
+      content: 'stub: the loader of a musl package next to glibc\n',
+      mode: 0o755,
+    },
+  ]);
+  await buildFrom(adhoc.rockerKey, fixture('rocker-r'), [
+    { path: '/var/lib/rstudio-server/secure-cookie-key', content: '0123456789abcdef\n', mode: 0o600 },
+  ]);
 }, BUILD_TIMEOUT_MS);
-
-beforeEach(() => {
-  if (setupError) throw setupError;
-});
 
 afterAll(async () => {
   if (!docker) return;
