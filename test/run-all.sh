@@ -5,11 +5,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash test/setup/install-system-deps.sh || exit 3
+setup_failed() { # a required part could not be set up: say which, and count it as a failure
+  echo "set-up failed: $1 (see the lines above); no test can run without it" >&2
+  echo "0 passed, 1 failed"
+  exit 3
+}
+bash test/setup/install-system-deps.sh || setup_failed "Debian packages (JupyterHub, R, Shiny, Notebook, Chromium)"
 # The container tests need a Docker engine: installed and started here, or the run stops (never skips).
-bash test/setup/docker-engine.sh || exit 3
+bash test/setup/docker-engine.sh || setup_failed "the Docker engine"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund || exit 3
+  npm ci --no-audit --no-fund || setup_failed "npm dependencies"
 fi
 
 mkdir -p test/artifacts
