@@ -199,7 +199,24 @@ function parse(argv: string[], io: CliIo): Promise<{ output: string; run: RunCom
 }
 
 /** Runs `hubify` with `argv` (without node and script) and returns the exit code; never throws. */
-export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
+const MANIFEST_SUBCOMMANDS = new Set(['validate', 'generate']);
+
+/** `hubify manifest IMAGE` is short for `hubify manifest generate IMAGE`. */
+export function expandShorthands(argv: readonly string[]): string[] {
+  const [command, next] = argv;
+  if (
+    command === 'manifest' &&
+    next !== undefined &&
+    !next.startsWith('-') &&
+    !MANIFEST_SUBCOMMANDS.has(next)
+  ) {
+    return ['manifest', 'generate', ...argv.slice(1)];
+  }
+  return [...argv];
+}
+
+export async function main(rawArgv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
+  const argv = expandShorthands(rawArgv);
   const io: CliIo = { ...processIo(), ...ioOverrides };
   const debug = argv.includes('--debug') || io.env.HUBIFY_DEBUG === '1';
   try {

@@ -226,3 +226,20 @@ describe('documentation', () => {
     }
   });
 });
+
+describe('hubify manifest IMAGE', () => {
+  it('is short for hubify manifest generate IMAGE; subcommands and flags are left alone', async () => {
+    const { expandShorthands } = await import('../../cli/main.ts');
+    expect(expandShorthands(['manifest', 'rocker/rstudio:4.4', '--out', 'm.json'])).toEqual([
+      'manifest',
+      'generate',
+      'rocker/rstudio:4.4',
+      '--out',
+      'm.json',
+    ]);
+    expect(expandShorthands(['manifest', 'validate', 'x.yaml'])).toEqual(['manifest', 'validate', 'x.yaml']);
+    expect(expandShorthands(['manifest', 'generate', 'img'])).toEqual(['manifest', 'generate', 'img']);
+    expect(expandShorthands(['manifest', '--help'])).toEqual(['manifest', '--help']);
+    expect(expandShorthands(['manifest'])).toEqual(['manifest']);
+  });
+});
