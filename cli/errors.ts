@@ -45,6 +45,12 @@ export const CLI_ERROR_CODES = {
     "Debian's static tini for the platform could not be found or fetched without changing apt's configuration (exit 3).",
   HUBIFY_RUNTIME_BUNDLE_MISSING:
     'dist/hubify-proxy.mjs (the runtime that goes into the image) is not next to the hubify CLI: run `npm run build` (exit 3).',
+  HUBIFY_NO_HUB_RUNTIME:
+    '`hubify test`: the image has neither /opt/hubify nor `jupyterhub-singleuser` on its PATH; nothing was started (exit 1).',
+  HUBIFY_HUB_START_FAILED:
+    "`hubify test`: the hub container did not start or did not answer in time; the hub's last log lines are shown (exit 3).",
+  HUBIFY_BROWSER_UNAVAILABLE:
+    '`hubify test`: headless Chromium could not be launched (HUBIFY_CHROMIUM or /usr/bin/chromium) (exit 3).',
 } as const;
 
 export type HubifyErrorCode = keyof typeof CLI_ERROR_CODES | ManifestIssueCode;

@@ -168,6 +168,62 @@ function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
           return runInspect({ image: args.image, json: args.json }, io);
         }),
     )
+    .command(
+      'test <image>',
+      'Prove an image is hub-ready: run it behind a real JupyterHub and check login, activity, apps, stop',
+      (test) =>
+        test
+          .positional('image', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Local image to test, e.g. me/rstudio-hub:1',
+          })
+          .option('hub-image', {
+            type: 'string',
+            default: 'quay.io/jupyterhub/jupyterhub:5',
+            describe: 'JupyterHub image to run the hub from (only a config file is mounted)',
+          })
+          .option('use-image-cmd', {
+            type: 'boolean',
+            default: false,
+            describe:
+              "Start the server with the image's CMD (as KubeSpawner) instead of jupyterhub-singleuser",
+          })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print the results as JSON on stdout',
+          })
+          .option('junit', { type: 'string', describe: 'Also write the results as JUnit XML to this file' })
+          .option('keep', {
+            type: 'boolean',
+            default: false,
+            describe: 'Leave hub and server running, print URL and credentials, clean up on Ctrl-C',
+          })
+          .option('timeout', {
+            type: 'number',
+            default: 120,
+            describe: 'Seconds a server or app may take to start',
+          }),
+      (args) =>
+        choose(async () => {
+          const { runTest } = await import('./commands/test.ts');
+          if (!Number.isFinite(args.timeout) || args.timeout <= 0)
+            throw usageError(`--timeout must be a positive number of seconds, got ${String(args.timeout)}`);
+          return runTest(
+            {
+              image: args.image,
+              hubImage: args['hub-image'],
+              useImageCmd: args['use-image-cmd'],
+              json: args.json,
+              junit: args.junit ?? null,
+              keep: args.keep,
+              timeoutSeconds: args.timeout,
+            },
+            io,
+          );
+        }),
+    )
     .demandCommand(1, 'Name a command, for example: hubify manifest validate hubify.yaml')
     .recommendCommands()
     .epilog(

@@ -36,7 +36,15 @@ export const IMAGES_DIR = dirname(fileURLToPath(import.meta.url));
 export const SUITE = 'bookworm';
 export const BASE_REPO = 'hubify-fixture/debian-base';
 export const BASE_IMAGE = `${BASE_REPO}:${SUITE}`;
-export const FIXTURE_NAMES = ['debian', 'rocker-r', 'conda-notebook', 'docker-stacks', 'desktop'] as const;
+export const FIXTURE_NAMES = [
+  'debian',
+  'rocker-r',
+  'conda-notebook',
+  'docker-stacks',
+  'desktop',
+  'jupyterhub',
+  'broken-app',
+] as const;
 export type FixtureName = (typeof FIXTURE_NAMES)[number];
 /** Label on every fixture image: its name. */
 export const FIXTURE_LABEL = 'org.hubify.fixture';
