@@ -5,18 +5,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from './hub.ts';
 import { WAIT_LONG } from './waits.ts';
+import { CHROMIUM_ARGS, DEFAULT_CHROMIUM } from '../../cli/hubtest/browser.ts';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM_PATH = DEFAULT_CHROMIUM;
+/** The flags `hubify test` launches Chromium with; the tests use the same. */
+export { CHROMIUM_ARGS };
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test', 'artifacts', 'screenshots');
 
 /** Launches Debian's chromium headless; throws when /usr/bin/chromium is missing. Close it yourself. */

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { getFreePorts, LOOPBACK } from './free-port.ts';
 import { HttpSession, type SessionResponse } from './http-session.ts';
+import { toPython } from '../../cli/hubtest/hub-config.ts';
 import {
   POLL_FAST,
   POLL_MEDIUM,
@@ -238,25 +239,8 @@ export function findJupyterHub(): string {
   throw new Error(NOT_INSTALLED);
 }
 
-/** A JSON-ish value as a Python literal (JSON strings are valid Python string literals). */
-export function toPython(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into Python config`);
-    return String(value);
-  }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(toPython).join(', ')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).map(
-      ([k, v]) => `${JSON.stringify(k)}: ${toPython(v)}`,
-    );
-    return `{${entries.join(', ')}}`;
-  }
-  throw new Error(`cannot write a ${typeof value} into Python config`);
-}
+// Python literals for the config come from the product's own hub-config renderer.
+export { toPython };
 
 interface ConfigInput {
   dir: string;
