@@ -7,6 +7,7 @@ import { join, relative, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
+import { inspectLocalImage } from '../../cli/engine/pull-image.ts';
 
 /** Every container a test starts carries this label, valued with the test run's id. */
 export const TEST_RUN_LABEL = 'org.hubify.test-run';
@@ -75,17 +76,7 @@ function statusCode(error: unknown): number | undefined {
 }
 
 /** The inspect record of an image by tag or id, or undefined when the engine has no such image. */
-export async function inspectImage(
-  docker: Docker,
-  ref: string,
-): Promise<Docker.ImageInspectInfo | undefined> {
-  try {
-    return await docker.getImage(ref).inspect();
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
-}
+export const inspectImage = inspectLocalImage;
 
 /** Whether the engine has an image with this tag (or id). Never pulls. */
 export async function imageExists(docker: Docker, ref: string): Promise<boolean> {

@@ -23,6 +23,7 @@ import {
   SUITE,
   debianMirror,
   hostAptSources,
+  runCommand,
   type BuiltImage,
   type Log,
 } from './build-fixtures.ts';
@@ -31,30 +32,10 @@ export const ARM64_REPO = 'hubify-fixture/debian-arm64';
 export const ARM64_IMAGE = `${ARM64_REPO}:${SUITE}`;
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** The base builder's command runner, with debootstrap's per-package lines left out of the log. */
 function run(command: string, args: string[], log: Log): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const onText = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > 30) tail.shift();
-        if (!/^I: (Retrieving|Validating|Extracting) /.test(line)) log(`[debian-arm64] ${line}`);
-      }
-    };
-    child.stdout.on('data', onText);
-    child.stderr.on('data', onText);
-    child.on('error', (error) => reject(new Error(`${command}: ${error.message}`, { cause: error })));
-    child.on('close', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(
-              `${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${tail.join('\n')}`,
-            ),
-          ),
-    );
+  return runCommand(command, args, (line) => {
+    if (!/^I: (Retrieving|Validating|Extracting) /.test(line)) log(`[debian-arm64] ${line}`);
   });
 }
 

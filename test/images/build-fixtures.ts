@@ -113,7 +113,8 @@ const BASE_FILES: Record<string, string> = {
   ].join('\n'),
 };
 
-function run(command: string, args: string[], onLine: Log): Promise<void> {
+/** Runs a command, passing each output line to `onLine`; a failure carries the last 30 lines. */
+export function runCommand(command: string, args: string[], onLine: Log): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -187,7 +188,7 @@ export async function ensureBaseImage(docker: Docker, log: Log): Promise<BuiltIm
   const dir = await mkdtemp(join(tmpdir(), 'hubify-debootstrap-'));
   try {
     log(`[debian-base] debootstrap --variant=minbase ${SUITE} ${dir} ${mirror}`);
-    await run(
+    await runCommand(
       'debootstrap',
       ['--variant=minbase', SUITE, dir, mirror],
       debootstrapLogger(log, '[debian-base]'),
