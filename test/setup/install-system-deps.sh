@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need from Debian, only when missing:
 # JupyterHub 3.0 (hub, configurable-http-proxy, jupyterhub-singleuser), R + Shiny, Jupyter Notebook,
-# Chromium (browser tests; never downloaded by a test tool). Exits non-zero, loudly, on failure.
+# Chromium (browser tests; never downloaded by a test tool), docker-registry (daemonless build tests),
+# nginx and wrk (benchmarks: the speed reference and the load generator). Exits non-zero, loudly, on failure.
 set -euo pipefail
 
-packages=(jupyterhub r-base-core r-cran-shiny jupyter-notebook chromium binutils-aarch64-linux-gnu)
+packages=(jupyterhub r-base-core r-cran-shiny jupyter-notebook chromium binutils-aarch64-linux-gnu docker-registry nginx wrk)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
