@@ -16,29 +16,25 @@
  * the build time as mtime, so every parent directory is in the tar with the metadata it has in the
  * base image. Then two builds give the same layer diff id (checked by the integration test).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
-import type { HubifyError } from '../errors.ts';
 import { EXIT, usageError } from '../errors.ts';
 import type { ImageFacts } from '../image/image-facts.ts';
 import { buildFromContext } from '../engine/build-image.ts';
 import { parseImageReference, withDefaultTag } from '../engine/image-reference.ts';
-import { ImageFiles, type PathInfo } from '../engine/image-files.ts';
+import { ImageFiles } from '../engine/image-files.ts';
 import type { LayerProgress } from '../engine/layer-progress.ts';
 import { ensureImage } from '../engine/pull-image.ts';
 import { pushImage } from '../engine/push-image.ts';
 import { cachedGzipSize } from '../layer/gzip-size.ts';
-import { layerDirectories, planLayer, type LayerInputs } from '../layer/layer-plan.ts';
-import { writeLayerTar } from '../layer/layer-tar.ts';
-import { LAYOUT, RUNTIME_COMMAND, TINI_ENTRYPOINT } from '../layer/layout.ts';
-import { obtainNodeBinary, type NodeArch, type NodeBinary } from '../layer/node-binary.ts';
-import { appendUser, DEFAULT_USER, userConflict } from '../layer/passwd.ts';
+import { LAYOUT } from '../layer/layout.ts';
+import type { NodeBinary } from '../layer/node-binary.ts';
 import { loadRuntimeBundle } from '../layer/runtime-bundle.ts';
-import { obtainTini, type DebArch, type TiniBinary } from '../layer/tini-binary.ts';
+import type { TiniBinary } from '../layer/tini-binary.ts';
 import { LAYER_TAR_NAME, buildContext } from './build-context.ts';
-import { imageManifest, type ManifestOverrides } from './build-manifest.ts';
+import type { ManifestOverrides } from './build-manifest.ts';
 import {
   envInstructions,
   labelInstruction,
@@ -47,25 +43,20 @@ import {
   workdirValue,
   type DockerfileValues,
 } from './dockerfile.ts';
-import { buildError, diskFullError, isDiskFull } from './error-codes.ts';
+import { buildError } from './error-codes.ts';
 import type { FactsSource } from './facts-source.ts';
+import { sourceDateEpoch, type HubifiedSettings, type RuntimeUser } from './image-config.ts';
 import {
-  chooseRuntimeUser,
-  envChanges,
-  imageLabels,
-  placeShim,
-  sourceDateEpoch,
-  type RuntimeUser,
-  type ShimPlacement,
-} from './image-config.ts';
+  hubifiedAlready,
+  platformOf,
+  prepareRuntimeLayer,
+  tiniFor,
+  unsupported,
+  type Platform,
+} from './runtime-layer.ts';
+import { Timer } from './timer.ts';
 
-export const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-
-const ARCH: Record<Platform, { node: NodeArch; deb: DebArch; image: string }> = {
-  'linux/amd64': { node: 'x64', deb: 'amd64', image: 'amd64' },
-  'linux/arm64': { node: 'arm64', deb: 'arm64', image: 'arm64' },
-};
+export { PLATFORMS, type Platform } from './runtime-layer.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -128,114 +119,13 @@ export interface HubifyBuildResult {
   timingsMs: Record<string, number>;
 }
 
-function platformOf(facts: ImageFacts): Platform | null {
-  const found = PLATFORMS.find((platform) => ARCH[platform].image === facts.architecture);
-  return found ?? null;
-}
-
 /** Reasons beyond inspect's own: an image hubify already built, ONBUILD triggers that would run. */
 export function buildBlockers(facts: ImageFacts, inspect: Docker.ImageInspectInfo): string[] {
-  const reasons: string[] = [];
-  const made = facts.config.labels['org.hubify.version'];
-  if (made !== undefined) {
-    const base = facts.config.labels['org.hubify.base.name'];
-    reasons.push(
-      `it was already made hub-ready by hubify ${made}` +
-        (base === undefined ? '' : `; build again from its base image ${base}`) +
-        '.',
-    );
-  }
+  const reasons = hubifiedAlready(facts.config.labels);
   const onBuild = inspect.Config.OnBuild ?? [];
   if (onBuild.length > 0)
     reasons.push(`it has ONBUILD triggers that would run during the build (${onBuild.join('; ')}).`);
   return reasons;
-}
-
-/** Times steps. */
-class Timer {
-  readonly timings: Record<string, number> = {};
-  private readonly started = Date.now();
-  async time<T>(name: string, run: () => Promise<T>): Promise<T> {
-    const start = Date.now();
-    try {
-      return await run();
-    } finally {
-      this.timings[name] = (this.timings[name] ?? 0) + Date.now() - start;
-    }
-  }
-  total(): void {
-    this.timings.total = Date.now() - this.started;
-  }
-}
-
-interface AccountPlan {
-  user: RuntimeUser;
-  accounts: LayerInputs['accounts'];
-  home: LayerInputs['home'];
-  notes: string[];
-}
-
-/** The runtime user, and the account files and home the layer must hold for it. */
-async function planAccounts(facts: ImageFacts, files: ImageFiles): Promise<AccountPlan> {
-  const user = chooseRuntimeUser(facts);
-  const notes: string[] = [];
-  const homeInfo = await files.stat(user.home);
-  if (homeInfo !== null && homeInfo.type !== 'directory')
-    throw unsupported(facts, [
-      `the home of ${user.name}, ${user.home}, is a ${homeInfo.type}, not a directory.`,
-    ]);
-  const home = homeInfo === null ? { path: user.home, uid: user.uid, gid: user.gid } : null;
-  if (!user.added) {
-    if (home !== null)
-      notes.push(`${user.home} (home of ${user.name}) does not exist in the image: the layer creates it.`);
-    return { user, accounts: [], home, notes };
-  }
-  const [passwd, group, bash, sh] = await Promise.all([
-    files.readFile('/etc/passwd'),
-    files.readFile('/etc/group'),
-    files.stat('/bin/bash'),
-    files.stat('/bin/sh'),
-  ]);
-  const rootFile = (mode: number): PathInfo => ({
-    type: 'file',
-    mode,
-    uid: 0,
-    gid: 0,
-    mtime: 0,
-    linkname: null,
-  });
-  const passwdText = passwd?.content.toString('utf8') ?? 'root:x:0:0:root:/root:/bin/sh\n';
-  const groupText = group?.content.toString('utf8') ?? 'root:x:0:\n';
-  const conflict = userConflict(passwdText, DEFAULT_USER);
-  if (conflict !== null)
-    throw unsupported(facts, [
-      `it has no regular user to run as, and hubify cannot add ${DEFAULT_USER.name}: ${conflict}.`,
-    ]);
-  const shell = bash !== null ? '/bin/bash' : sh !== null ? '/bin/sh' : '/usr/sbin/nologin';
-  const appended = appendUser(passwdText, groupText, { ...DEFAULT_USER, shell });
-  const accounts: LayerInputs['accounts'] = [
-    { path: '/etc/passwd', content: Buffer.from(appended.passwd), base: passwd?.info ?? rootFile(0o644) },
-  ];
-  if (appended.group !== null)
-    accounts.push({
-      path: '/etc/group',
-      content: Buffer.from(appended.group),
-      base: group?.info ?? rootFile(0o644),
-    });
-  notes.push(
-    `added the user ${user.name} (uid ${user.uid}, group ${appended.groupName} ${user.gid}, home ${user.home}, shell ${shell}): the image has no regular user.`,
-  );
-  return { user, accounts, home, notes };
-}
-
-function unsupported(facts: ImageFacts, reasons: readonly string[]): HubifyError {
-  return buildError({
-    code: 'HUBIFY_IMAGE_UNSUPPORTED',
-    message: `${facts.reference} cannot be made hub-ready`,
-    detail: reasons.map((reason) => `- ${reason}`).join('\n'),
-    hint: 'Run "hubify inspect" on it for everything hubify found.',
-    exitCode: EXIT.CHECK_FAILED,
-  });
 }
 
 /**
@@ -271,15 +161,10 @@ export async function hubifyBuild(
   // The runtime bundle first: without it nothing else is worth fetching.
   const runtime = await loadRuntimeBundle(request.runtimeBundlePath);
   const labelsForContainers = request.containerLabels ?? {};
+  const parts = { cacheDir: request.cacheDir, step: report.step, timer };
 
   // An explicit platform: check the parts for it first, so a build that cannot happen fails at once.
-  let tini: TiniBinary | null = null;
-  if (request.platform !== null) {
-    const arch = ARCH[request.platform].deb;
-    tini = await timer.time('tini', () =>
-      obtainTini({ arch, cacheDir: request.cacheDir, onProgress: report.step }),
-    );
-  }
+  const earlyTini = request.platform === null ? undefined : await tiniFor(request.platform, parts);
 
   // 1. The image and its facts.
   report.step(`inspecting ${request.image}`);
@@ -296,141 +181,47 @@ export async function hubifyBuild(
   );
   const reasons = [...facts.unsupported, ...buildBlockers(facts, ensured.inspect)];
   if (reasons.length > 0) throw unsupported(facts, reasons);
-  const platform = platformOf(facts);
-  if (platform === null) throw unsupported(facts, [`architecture ${facts.architecture} is not supported.`]);
-  if (request.platform !== null && request.platform !== platform) {
-    throw buildError({
-      code: 'HUBIFY_PLATFORM_MISMATCH',
-      message: `${request.image} is a ${platform} image, not ${request.platform}`,
-      hint: `Build it for ${platform} (leave out --platform), or pull the ${request.platform} variant first (docker pull --platform ${request.platform} ...).`,
-      exitCode: EXIT.USAGE,
-    });
-  }
-  const arch = ARCH[platform];
+  const platform = checkPlatform(facts, request.image, request.platform);
   const baseDigest = ensured.inspect.RepoDigests?.[0] ?? null;
 
-  // 2. The manifest.
-  const manifest = await imageManifest(
-    facts,
-    request.overrides,
-    source.manifestFromFacts,
-    source.manifestInvalidError,
-  );
-  const apps = manifest.manifest.apps.map((app) => app.name);
-
-  // 3. The parts.
-  tini ??= await timer.time('tini', () =>
-    obtainTini({ arch: arch.deb, cacheDir: request.cacheDir, onProgress: report.step }),
-  );
-  const node = await timer.time('node', () =>
-    obtainNodeBinary({
-      arch: arch.node,
-      cacheDir: request.cacheDir,
-      onProgress: report.step,
-      env: { ...process.env, ...request.env },
-    }),
-  );
-  report.step(
-    `node ${node.version} linux-${node.arch}${node.cached ? ' (cached)' : ''}: ${node.stripped ? `stripped with ${node.strip}` : node.strip}; ` +
-      `tini ${tini.version} ${tini.arch}${tini.cached ? ' (cached)' : ` (${tini.source})`}`,
-  );
-
-  // 4. What the layer touches outside /opt/hubify, read from the image.
-  const files = await ImageFiles.open(docker, facts.id, labelsForContainers);
-  let accounts: AccountPlan;
-  let shim: ShimPlacement;
-  const baseDirectories = new Map<string, PathInfo | null>();
-  const licenses: Record<string, Buffer> = {};
-  try {
-    accounts = await timer.time('read-image', () => planAccounts(facts, files));
-    const existingShim = await files.stat(`${LAYOUT.shimDir}/${LAYOUT.shimName}`);
-    shim = placeShim(facts, existingShim !== null);
-    const directories = layerDirectories({
-      shimDir: shim.dir,
-      accounts: accounts.accounts,
-      home: accounts.home,
-      licenses: {},
-    });
-    await timer.time('read-image', async () => {
-      const infos = await Promise.all(directories.map((path) => files.stat(path)));
-      directories.forEach((path, index) => baseDirectories.set(path, infos[index] ?? null));
-    });
-  } finally {
-    await files.close();
-  }
-  const notDirectories = [...baseDirectories].filter(
-    ([, info]) => info !== null && info.type !== 'directory',
-  );
-  if (notDirectories.length > 0)
-    throw unsupported(
-      facts,
-      notDirectories.map(
-        ([path, info]) =>
-          `${path} is a ${info?.type ?? 'file'}${info?.linkname ? ` to ${info.linkname}` : ''}, but hubify needs it to be a directory.`,
-      ),
-    );
-  if (node.licensePath !== null) licenses['node-LICENSE'] = await readFile(node.licensePath);
-  if (tini.copyrightPath !== null) licenses['tini-copyright'] = await readFile(tini.copyrightPath);
-
-  // 5. The layer, the Dockerfile, the build.
+  // 2.-4. The manifest, the parts, the layer (files read through the engine's archive API).
   const work = await mkdtemp(join(tmpdir(), 'hubify-build-'));
+  const files = await ImageFiles.open(docker, facts.id, labelsForContainers);
   try {
-    const layerInputs: LayerInputs = {
-      mtime: epoch,
-      node: { kind: 'file', path: node.path, size: node.size },
-      tini: { kind: 'file', path: tini.path, size: tini.size },
-      runtime: runtime.content,
-      manifest: manifest.json,
-      licenses,
-      shimDir: shim.dir,
-      accounts: accounts.accounts,
-      home: accounts.home,
-    };
-    const entries = planLayer(layerInputs, baseDirectories);
-    report.step(`writing the runtime layer (${entries.length} entries)`);
-    const layerFile = join(work, LAYER_TAR_NAME);
-    const layer = await timer.time('layer', async () => {
-      try {
-        return await writeLayerTar(entries, layerFile);
-      } catch (error) {
-        if (isDiskFull(error)) throw diskFullError(`the layer into ${work}`, error);
-        throw error;
-      }
-    });
+    let prepared;
+    try {
+      prepared = await prepareRuntimeLayer({
+        facts,
+        files,
+        platform,
+        overrides: request.overrides,
+        runtime: runtime.content,
+        baseRepoDigest: baseDigest,
+        hubifyVersion: request.hubifyVersion,
+        epoch,
+        env: request.env,
+        workDir: work,
+        source,
+        ...parts,
+        ...(earlyTini === undefined ? {} : { tini: earlyTini }),
+      });
+    } finally {
+      await files.close();
+    }
+    const { layer, settings } = prepared;
 
-    const env = envChanges(facts, accounts.user, shim);
-    const labels = imageLabels({
-      hubifyVersion: request.hubifyVersion,
-      facts,
-      baseRepoDigest: baseDigest,
-      apps,
-      layerDigest: layer.sha256,
-      nodeVersion: node.version,
-      created: epoch,
-    });
-    const values: DockerfileValues = {
-      BASE_IMAGE: facts.id,
-      LAYER_TAR: LAYER_TAR_NAME,
-      ENV: envInstructions(env),
-      LABELS: labelInstruction(labels),
-      USER: `${accounts.user.uid}:${accounts.user.gid}`,
-      WORKDIR: workdirValue(accounts.user.home),
-      PORT: String(LAYOUT.port),
-      ENTRYPOINT: JSON.stringify(TINI_ENTRYPOINT),
-      CMD: JSON.stringify(RUNTIME_COMMAND),
-    };
-    const dockerfile = renderDockerfile(await loadDockerfileTemplate(), values);
-
+    // 5. The Dockerfile, the build.
+    const dockerfile = renderDockerfile(await loadDockerfileTemplate(), dockerfileValues(facts, settings));
     report.step(`building ${tag}`);
     const [built, gzip] = await Promise.all([
       timer.time('build', () =>
         buildFromContext(
           docker,
-          buildContext({ dockerfile, layerFile, layerSize: layer.size, mtime: epoch }),
+          buildContext({ dockerfile, layerFile: layer.file, layerSize: layer.size, mtime: epoch }),
           { tag, noCache: request.noCache, onLine: report.detail },
         ),
       ),
-      timer.time('gzip', () => cachedGzipSize(layerFile, layer.sha256, request.cacheDir)),
+      timer.time('gzip', () => cachedGzipSize(layer.file, layer.sha256, request.cacheDir)),
     ]);
     const baseLayers = ensured.inspect.RootFS.Layers ?? [];
     const layers = built.inspect.RootFS.Layers ?? [];
@@ -448,43 +239,100 @@ export async function hubifyBuild(
       );
     }
     timer.total();
-    const { path: _nodePath, ...nodePart } = node;
-    const { path: _tiniPath, ...tiniPart } = tini;
     return {
+      ...buildResultParts(prepared, platform, runtime),
       image: { reference: tag, id: built.id, pushedDigest },
       base: {
         reference: facts.reference,
         id: facts.id,
-        digest: labels['org.hubify.base.digest'] ?? facts.id,
+        digest: prepared.labels['org.hubify.base.digest'] ?? facts.id,
         pulled: ensured.pulled,
       },
-      platform,
       layer: {
         diffId: added[0] ?? '',
         tarDigest: layer.sha256,
         rawSize: layer.size,
         gzipSize: gzip.size,
-        entries: entries.length,
+        entries: prepared.entries.length,
       },
-      parts: {
-        node: nodePart,
-        tini: tiniPart,
-        runtime: { size: runtime.content.length, source: runtime.source },
-        manifest: { size: manifest.json.length },
-      },
-      user: accounts.user,
-      shim: { path: posix.join(shim.dir, LAYOUT.shimName), reason: shim.reason },
-      env: Object.fromEntries(env),
-      entrypoint: [...TINI_ENTRYPOINT],
-      cmd: [...RUNTIME_COMMAND],
-      apps,
-      defaultApp: manifest.manifest.defaultApp ?? null,
-      labels,
       dockerfile,
-      notes: [...facts.notes, ...accounts.notes, ...manifest.skipped.map((text) => `app left out: ${text}`)],
       timingsMs: timer.timings,
     };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The platform to build for: the image's, which must be the one asked for when one was. */
+export function checkPlatform(facts: ImageFacts, image: string, wanted: Platform | null): Platform {
+  const platform = platformOf(facts);
+  if (platform === null) throw unsupported(facts, [`architecture ${facts.architecture} is not supported.`]);
+  if (wanted !== null && wanted !== platform) {
+    throw buildError({
+      code: 'HUBIFY_PLATFORM_MISMATCH',
+      message: `${image} is a ${platform} image, not ${wanted}`,
+      hint: `Build it for ${platform} (leave out --platform), or pull the ${wanted} variant first (docker pull --platform ${wanted} ...).`,
+      exitCode: EXIT.USAGE,
+    });
+  }
+  return platform;
+}
+
+/** The Dockerfile's values: the same settings the daemonless path writes into the config. */
+export function dockerfileValues(
+  facts: Pick<ImageFacts, 'id'>,
+  settings: HubifiedSettings,
+): DockerfileValues {
+  return {
+    BASE_IMAGE: facts.id,
+    LAYER_TAR: LAYER_TAR_NAME,
+    ENV: envInstructions(settings.env),
+    LABELS: labelInstruction(settings.labels),
+    USER: settings.user,
+    WORKDIR: workdirValue(settings.workdir),
+    PORT: String(settings.port),
+    ENTRYPOINT: JSON.stringify(settings.entrypoint),
+    CMD: JSON.stringify(settings.cmd),
+  };
+}
+
+/** The parts of a build result that do not depend on how the image was put together. */
+export function buildResultParts(
+  prepared: Awaited<ReturnType<typeof prepareRuntimeLayer>>,
+  platform: Platform,
+  runtime: { content: Buffer; source: string },
+): Pick<
+  HubifyBuildResult,
+  | 'platform'
+  | 'parts'
+  | 'user'
+  | 'shim'
+  | 'env'
+  | 'entrypoint'
+  | 'cmd'
+  | 'apps'
+  | 'defaultApp'
+  | 'labels'
+  | 'notes'
+> {
+  const { path: _nodePath, ...nodePart } = prepared.node;
+  const { path: _tiniPath, ...tiniPart } = prepared.tini;
+  return {
+    platform,
+    parts: {
+      node: nodePart,
+      tini: tiniPart,
+      runtime: { size: runtime.content.length, source: runtime.source },
+      manifest: { size: prepared.manifest.json.length },
+    },
+    user: prepared.user,
+    shim: { path: posix.join(prepared.shim.dir, LAYOUT.shimName), reason: prepared.shim.reason },
+    env: Object.fromEntries(prepared.env),
+    entrypoint: [...prepared.settings.entrypoint],
+    cmd: [...prepared.settings.cmd],
+    apps: prepared.apps,
+    defaultApp: prepared.manifest.manifest.defaultApp ?? null,
+    labels: prepared.labels,
+    notes: prepared.notes,
+  };
 }

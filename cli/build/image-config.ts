@@ -152,3 +152,78 @@ export function imageLabels(inputs: LabelInputs): Record<string, string> {
     'org.opencontainers.image.created': new Date(inputs.created * 1000).toISOString().replace('.000Z', 'Z'),
   };
 }
+
+/** Everything the hubified image's config sets, decided once for both the engine and the OCI path. */
+export interface HubifiedSettings {
+  /** ENV changes, in order (each replaces the base's value of that name, else is appended). */
+  env: [string, string][];
+  labels: Record<string, string>;
+  /** `uid:gid`. */
+  user: string;
+  workdir: string;
+  /** The runtime's port, exposed as `<port>/tcp`. */
+  port: number;
+  stopSignal: string;
+  entrypoint: string[];
+  cmd: string[];
+}
+
+/** The settings for a runtime user, shim, labels: what templates/Dockerfile.hubify writes. */
+export function hubifiedSettings(
+  inputs: { env: [string, string][]; labels: Record<string, string>; user: RuntimeUser },
+  command: { entrypoint: readonly string[]; cmd: readonly string[]; port: number },
+): HubifiedSettings {
+  return {
+    env: inputs.env,
+    labels: inputs.labels,
+    user: `${inputs.user.uid}:${inputs.user.gid}`,
+    workdir: inputs.user.home,
+    port: command.port,
+    stopSignal: 'SIGTERM',
+    entrypoint: [...command.entrypoint],
+    cmd: [...command.cmd],
+  };
+}
+
+/** The `config` object of an OCI / Docker image config (the fields hubify reads or writes, others kept). */
+export interface ContainerConfig {
+  Env?: string[] | null;
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  User?: string;
+  WorkingDir?: string;
+  Labels?: Record<string, string> | null;
+  ExposedPorts?: Record<string, object> | null;
+  StopSignal?: string;
+  Healthcheck?: { Test?: string[] } & Record<string, unknown>;
+  OnBuild?: string[] | null;
+  [key: string]: unknown;
+}
+
+/**
+ * The container config a build with templates/Dockerfile.hubify gives, computed from the base's:
+ * ENV replaced in place or appended (as the builder does), labels merged, USER, WORKDIR, the port
+ * exposed, STOPSIGNAL SIGTERM, HEALTHCHECK NONE, ENTRYPOINT and CMD replaced, ONBUILD cleared.
+ */
+export function applySettings(base: ContainerConfig, settings: HubifiedSettings): ContainerConfig {
+  const env = [...(base.Env ?? [])];
+  for (const [name, value] of settings.env) {
+    const index = env.findIndex((line) => line.split('=')[0] === name);
+    if (index === -1) env.push(`${name}=${value}`);
+    else env[index] = `${name}=${value}`;
+  }
+  const config: ContainerConfig = {
+    ...base,
+    Env: env,
+    Labels: { ...(base.Labels ?? {}), ...settings.labels },
+    User: settings.user,
+    WorkingDir: settings.workdir,
+    ExposedPorts: { ...(base.ExposedPorts ?? {}), [`${settings.port}/tcp`]: {} },
+    StopSignal: settings.stopSignal,
+    Healthcheck: { Test: ['NONE'] },
+    Entrypoint: [...settings.entrypoint],
+    Cmd: [...settings.cmd],
+  };
+  delete config.OnBuild;
+  return config;
+}

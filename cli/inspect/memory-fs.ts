@@ -16,6 +16,42 @@ export type MemoryTree = Record<string, MemoryNode | string>;
 
 const MAX_HOPS = 16;
 
+/** What `resolveSymlinks` needs to know of a path: whether it exists, and a symlink's target. */
+export type PathLookup = (path: string) => { kind: string; target?: string } | undefined;
+
+/**
+ * Resolves every symlink in an absolute `path` (the last one too when `followLast`) against a file
+ * tree given by `lookup`, as the kernel would inside the image; null when a part is missing or the
+ * links loop.
+ */
+export function resolveSymlinks(
+  path: string,
+  followLast: boolean,
+  lookup: PathLookup,
+  hops = 0,
+): string | null {
+  if (hops > MAX_HOPS) return null;
+  const parts = posix
+    .normalize(path)
+    .split('/')
+    .filter((part) => part !== '');
+  let current = '/';
+  for (const [index, part] of parts.entries()) {
+    const next = posix.join(current, part);
+    const node = lookup(next);
+    if (node === undefined) return null;
+    const last = index === parts.length - 1;
+    if (node.kind === 'symlink' && node.target !== undefined && (!last || followLast)) {
+      const target = resolveSymlinks(posix.resolve(current, node.target), true, lookup, hops + 1);
+      if (target === null) return null;
+      current = target;
+    } else {
+      current = next;
+    }
+  }
+  return current;
+}
+
 export class MemoryImageFs implements ImageFs {
   /** Requests answered so far. */
   calls = 0;
@@ -34,27 +70,8 @@ export class MemoryImageFs implements ImageFs {
   }
 
   /** Resolves every symlink in `path` (the last one too when `followLast`); null when missing. */
-  private resolve(path: string, followLast: boolean, hops = 0): string | null {
-    if (hops > MAX_HOPS) return null;
-    const parts = posix
-      .normalize(path)
-      .split('/')
-      .filter((part) => part !== '');
-    let current = '/';
-    for (const [index, part] of parts.entries()) {
-      const next = posix.join(current, part);
-      const node = this.nodes.get(next);
-      if (node === undefined) return null;
-      const last = index === parts.length - 1;
-      if (node.kind === 'symlink' && (!last || followLast)) {
-        const target = this.resolve(posix.resolve(current, node.target), true, hops + 1);
-        if (target === null) return null;
-        current = target;
-      } else {
-        current = next;
-      }
-    }
-    return current;
+  private resolve(path: string, followLast: boolean): string | null {
+    return resolveSymlinks(path, followLast, (at) => this.nodes.get(at));
   }
 
   stat(path: string): Promise<PathStat | null> {

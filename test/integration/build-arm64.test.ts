@@ -164,7 +164,11 @@ describe('hubify build --platform linux/arm64 of the arm64 fixture', () => {
     expect(info.Architecture).toBe('arm64');
     expect(info.Os).toBe('linux');
     expect(info.Config.Entrypoint).toEqual(['/opt/hubify/bin/tini', '-g', '--']);
-    expect(info.Config.Cmd).toEqual(['/opt/hubify/bin/node', '/opt/hubify/lib/hubify-proxy.mjs']);
+    expect(info.Config.Cmd).toEqual([
+      '/opt/hubify/bin/node',
+      '--max-semi-space-size=4',
+      '/opt/hubify/lib/hubify-proxy.mjs',
+    ]);
     expect(info.Config.User).toBe('1000:100');
     expect(info.RootFS.Layers?.slice(0, -1)).toEqual(base.RootFS.Layers);
     expect(info.RootFS.Layers?.at(-1)).toBe(built.layer.diffId);
@@ -182,7 +186,9 @@ describe('hubify build --platform linux/arm64 of the arm64 fixture', () => {
     expect((node?.mode ?? 0) & 0o777).toBe(0o755);
     expect((tini?.mode ?? 0) & 0o777).toBe(0o755);
     const runtime = files.get('opt/hubify/lib/hubify-proxy.mjs');
-    expect(runtime?.head.toString('utf8').split('\n')[0]).toBe('#!/opt/hubify/bin/node');
+    expect(runtime?.head.toString('utf8').split('\n')[0]).toBe(
+      '#!/opt/hubify/bin/node --max-semi-space-size=4',
+    );
     expect(runtime?.size).toBe(built.parts.runtime.size);
     const manifest = JSON.parse(files.get('opt/hubify/manifest.json')?.content?.toString('utf8') ?? '{}') as {
       schemaVersion?: number;

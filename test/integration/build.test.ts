@@ -278,7 +278,11 @@ describe('hubify build of the debian fixture', () => {
     const info = await docker.getImage(tags.hub).inspect();
     const base = await docker.getImage(debian).inspect();
     expect(info.Config.Entrypoint).toEqual(['/opt/hubify/bin/tini', '-g', '--']);
-    expect(info.Config.Cmd).toEqual(['/opt/hubify/bin/node', '/opt/hubify/lib/hubify-proxy.mjs']);
+    expect(info.Config.Cmd).toEqual([
+      '/opt/hubify/bin/node',
+      '--max-semi-space-size=4',
+      '/opt/hubify/lib/hubify-proxy.mjs',
+    ]);
     expect(info.Config.User).toBe('1000:100');
     expect(info.Config.WorkingDir).toBe('/home/jovyan');
     expect(Object.keys(info.Config.ExposedPorts ?? {})).toEqual(['8888/tcp']);
@@ -362,7 +366,7 @@ describe('hubify build of the debian fixture', () => {
     ]);
     expect(lines[4]).toMatch(/^tini version 0\.19\.0/);
     expect(lines.slice(5)).toEqual([
-      '#!/opt/hubify/bin/node',
+      '#!/opt/hubify/bin/node --max-semi-space-size=4',
       'jovyan:x:1000:100::/home/jovyan:/bin/bash',
       'jovyan:users 755',
       '/home/jovyan',

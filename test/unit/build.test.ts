@@ -725,6 +725,7 @@ describe('hubify build on the command line', () => {
       image: 'debian',
       tag: 'me/x',
       push: false,
+      engine: 'docker',
       platform: null,
       apps: [],
       manifest: null,
