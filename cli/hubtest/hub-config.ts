@@ -130,6 +130,8 @@ export function renderHubConfig(input: HubConfigInput): string {
     '# Servers: the image, run by hubify test through the control server.',
     `c.JupyterHub.spawner_class = HubifyTestSpawner`,
     `c.Spawner.cmd = ['jupyterhub-singleuser']`,
+    "# As DockerSpawner and KubeSpawner: the hub's own PATH, LANG, ... never reach the image's server.",
+    `c.Spawner.env_keep = []`,
     `c.Spawner.environment = ${toPython(input.environment)}`,
     `c.Spawner.start_timeout = ${toPython(input.timeoutSeconds)}`,
     `c.Spawner.http_timeout = ${toPython(input.timeoutSeconds)}`,

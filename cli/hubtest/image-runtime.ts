@@ -1,7 +1,8 @@
 /**
  * Before anything starts: does the image have a hub runtime? hubify's (/opt/hubify, whose
- * manifest.json lists the apps) or a real `jupyterhub-singleuser` on the image's PATH. Read through the
- * engine's archive API on a created, never-started container.
+ * manifest.json lists the apps; in an image built with the hubify buildpack, the manifest named by the
+ * image label `org.hubify.manifest`) or a real `jupyterhub-singleuser` on the image's PATH. Read
+ * through the engine's archive API on a created, never-started container.
  */
 import type Docker from 'dockerode';
 import { ImageFiles } from '../engine/image-files.ts';
@@ -31,17 +32,24 @@ export function parseManifestApps(text: string): ManifestApp[] {
   );
 }
 
+/** The label the hubify buildpack sets to the path of the manifest in its launch layer. */
+export const MANIFEST_LABEL = 'org.hubify.manifest';
+
 export async function detectRuntime(
   docker: Docker,
   image: string,
   env: readonly string[] | undefined,
   labels: Record<string, string>,
+  imageLabels: Readonly<Record<string, string>> = {},
 ): Promise<ImageRuntime> {
   const files = await ImageFiles.open(docker, image, labels);
   try {
-    const hubifyDir = await files.stat('/opt/hubify');
+    const labelled = imageLabels[MANIFEST_LABEL];
+    const hubifyDir = await files.stat(labelled ?? '/opt/hubify');
     const manifest =
-      hubifyDir === null ? null : await files.readFile('/opt/hubify/manifest.json').catch(() => null);
+      hubifyDir === null
+        ? null
+        : await files.readFile(labelled ?? '/opt/hubify/manifest.json').catch(() => null);
     let singleuser: string | null = null;
     for (const dir of pathDirs(env)) {
       const candidate = `${dir.replace(/\/$/, '')}/jupyterhub-singleuser`;

@@ -98,9 +98,13 @@ export async function runHubTest(options: HubTestOptions, io: CliIo): Promise<Te
   try {
     // Before anything starts: an image without a hub runtime fails here (HUBIFY_NO_HUB_RUNTIME).
     const image = await ensureImage(docker, options.image, { env: io.env });
-    const runtime = await detectRuntime(docker, options.image, image.inspect.Config.Env, {
-      [RUN_LABEL]: runId,
-    });
+    const runtime = await detectRuntime(
+      docker,
+      options.image,
+      image.inspect.Config.Env,
+      { [RUN_LABEL]: runId },
+      image.inspect.Config.Labels ?? {},
+    );
     await ensureImage(docker, options.hubImage, { env: io.env });
     const secret = randomBytes(24).toString('hex');
     const password = randomBytes(12).toString('base64url');
