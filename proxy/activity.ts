@@ -87,7 +87,7 @@ export class ActivityReporter {
 
   /** One report cycle: post if there is new activity, retrying within the cycle's budget. */
   async reportOnce(): Promise<void> {
-    const last = this.options.tracker.lastActivityMs;
+    let last = this.options.tracker.lastActivityMs;
     if (last === 0 || last <= this.reported) {
       this.stats.skipped++;
       return;
@@ -99,6 +99,8 @@ export class ActivityReporter {
       // Each attempt gets only what is left of the cycle's budget: a hub that hangs cannot stretch it.
       const remaining = Math.max(1, retry.giveUpAfterMs - (Date.now() - started));
       const signal = AbortSignal.timeout(remaining);
+      // Each retry sends the newest time: after an outage the hub catches up in one report.
+      last = this.options.tracker.lastActivityMs;
       try {
         await this.options.post(new Date(last), signal);
         this.reported = last;

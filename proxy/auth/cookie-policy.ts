@@ -11,12 +11,17 @@ import type { RuntimeConfig } from '../config.ts';
 export const STATE_MAX_AGE_SECONDS = 600;
 const DEFAULT_SESSION_MAX_AGE_SECONDS = 30 * 86_400;
 
-/** The scheme the browser used: TLS on our socket, an https public URL, or the nearest proxy's X-Forwarded-Proto. */
+/**
+ * The scheme the browser used: an https public URL, else the nearest proxy's X-Forwarded-Proto, else
+ * TLS on our own socket. The proxy's word comes before our socket: with internal SSL the hop from the
+ * hub's proxy is TLS even when the browser speaks plain http, and a Secure cookie would then be dropped.
+ */
 export function requestIsHttps(req: IncomingMessage, config: Pick<RuntimeConfig, 'publicUrl'>): boolean {
-  if ((req.socket as TLSSocket).encrypted === true) return true;
   // An https public URL decides on its own (TLS may end at an ingress before the hub's http proxy).
   if (config.publicUrl?.startsWith('https:') === true) return true;
-  return lastListValue(req.headers['x-forwarded-proto'])?.toLowerCase() === 'https';
+  const forwarded = lastListValue(req.headers['x-forwarded-proto']);
+  if (forwarded !== null) return forwarded.toLowerCase() === 'https';
+  return (req.socket as TLSSocket).encrypted === true;
 }
 
 /** The value the nearest proxy appended to a comma-separated forwarding header. */

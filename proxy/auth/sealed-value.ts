@@ -4,13 +4,19 @@
  * the hub token inside a session cookie is neither readable nor forgeable by the browser. The
  * "purpose" (cookie name) is authenticated data: a value sealed for one cookie fails in another.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+
+/** Recently unsealed values, so a browser's every request does not decrypt its cookie again. */
+const RECENT_LIMIT = 256;
 
 export class Sealer {
-  private readonly key: Buffer;
+  // A KeyObject, not a Buffer: Node checks and converts a Buffer key on every cipher it makes.
+  private readonly key: KeyObject;
+  /** Sealed text -> what it holds, for intact seals only (the age is still checked on every use). */
+  private readonly recent = new Map<string, { purpose: string; issuedAt: number; value: string }>();
 
   constructor(key: Buffer = randomBytes(32)) {
-    this.key = key;
+    this.key = createSecretKey(key);
   }
 
   seal(purpose: string, value: string, issuedAtSeconds = Math.floor(Date.now() / 1000)): string {
@@ -29,6 +35,9 @@ export class Sealer {
     maxAgeSeconds: number,
     nowSeconds = Date.now() / 1000,
   ): string | null {
+    const known = this.recent.get(sealed);
+    if (known !== undefined && known.purpose === purpose)
+      return this.fresh(known.issuedAt, maxAgeSeconds, nowSeconds) ? known.value : null;
     let raw: Buffer;
     try {
       raw = Buffer.from(sealed, 'base64url');
@@ -47,10 +56,16 @@ export class Sealer {
       const bar = plain.indexOf('|');
       const issuedAt = Number(plain.slice(0, bar));
       if (bar < 1 || !Number.isFinite(issuedAt)) return null;
-      if (nowSeconds - issuedAt > maxAgeSeconds || issuedAt - nowSeconds > 60) return null;
-      return plain.slice(bar + 1);
+      const value = plain.slice(bar + 1);
+      if (this.recent.size >= RECENT_LIMIT) this.recent.clear();
+      this.recent.set(sealed, { purpose, issuedAt, value });
+      return this.fresh(issuedAt, maxAgeSeconds, nowSeconds) ? value : null;
     } catch {
       return null;
     }
+  }
+
+  private fresh(issuedAt: number, maxAgeSeconds: number, nowSeconds: number): boolean {
+    return nowSeconds - issuedAt <= maxAgeSeconds && issuedAt - nowSeconds <= 60;
   }
 }

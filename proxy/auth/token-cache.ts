@@ -2,9 +2,16 @@
  * Remembers recent token lookups (valid and invalid) for a short time, so the hub is asked at most once
  * per token per TTL and a revoked token stops working when its entry expires. Keys are SHA-256 of the
  * token, never the token. Bounded: the oldest entries go first.
+ *
+ * When the hub cannot be asked (restarting, overloaded), a token it confirmed valid less than
+ * `staleSeconds` after its entry expired keeps working: a hub restart does not log everyone out. A
+ * token that was invalid stays invalid, and a failure with nothing to fall back on is passed on.
  */
 import { createHash } from 'node:crypto';
 import type { HubIdentity } from '../hub-api.ts';
+
+/** How long after its expiry a confirmed identity still serves while the hub cannot be reached. */
+export const DEFAULT_STALE_SECONDS = 300;
 
 interface Entry {
   identity: HubIdentity | null;
@@ -16,10 +23,12 @@ export class TokenCache {
   private readonly inflight = new Map<string, Promise<HubIdentity | null>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
+  private readonly staleMs: number;
 
-  constructor(ttlSeconds: number, maxEntries = 2000) {
+  constructor(ttlSeconds: number, maxEntries = 2000, staleSeconds = DEFAULT_STALE_SECONDS) {
     this.ttlMs = ttlSeconds * 1000;
     this.maxEntries = maxEntries;
+    this.staleMs = staleSeconds * 1000;
   }
 
   static key(token: string): string {
@@ -38,10 +47,17 @@ export class TokenCache {
     const pending = this.inflight.get(key);
     if (pending !== undefined) return pending;
     const promise = lookup(token)
-      .then((identity) => {
-        this.set(key, identity, now);
-        return identity;
-      })
+      .then(
+        (identity) => {
+          this.set(key, identity, now);
+          return identity;
+        },
+        (error: unknown) => {
+          const stale = cached?.identity ?? null;
+          if (stale !== null && cached !== undefined && now - cached.expiresAt < this.staleMs) return stale;
+          throw error;
+        },
+      )
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return promise;

@@ -123,6 +123,8 @@ export async function restartApp(
   }
   const form = await readSmallForm(req);
   if (form === null) {
+    // The rest of the body is never read: the connection ends after this answer.
+    res.setHeader('connection', 'close');
     sendGeneric(
       runtime,
       res,
@@ -207,7 +209,8 @@ export async function serveMetrics(runtime: Runtime, res: ServerResponse): Promi
       metrics.activityReports.set({ result }, count);
   }
   metrics.lastActivity.set(activity.lastActivityMs / 1000);
-  sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+  const { text, contentType } = await metrics.render();
+  sendText(res, 200, text, contentType);
 }
 
 export function logout(runtime: Runtime, req: IncomingMessage, res: ServerResponse): void {

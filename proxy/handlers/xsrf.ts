@@ -41,22 +41,35 @@ export function xsrfValid(req: IncomingMessage, auth: Authenticator, submitted: 
   return timingSafeEqual(Buffer.from(cookie), Buffer.from(given));
 }
 
-/** Reads a small urlencoded form body (bounded; larger bodies are refused). */
-export async function readSmallForm(
-  req: IncomingMessage,
-  limitBytes = 8192,
-): Promise<URLSearchParams | null> {
+/**
+ * Reads a small urlencoded form body (bounded). A larger body resolves null at once and the rest is
+ * not read: the caller answers 413 with `Connection: close`, and the connection ends after the answer.
+ */
+export function readSmallForm(req: IncomingMessage, limitBytes = 8192): Promise<URLSearchParams | null> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     req.resume();
-    return new URLSearchParams();
+    return Promise.resolve(new URLSearchParams());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) return null;
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limitBytes) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        req.off('data', onData);
+        req.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    req.once('error', reject);
+    // A client that goes away mid-body: nothing to answer, but the promise must settle.
+    req.once('close', () => resolve(null));
+  });
 }

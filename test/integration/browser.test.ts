@@ -132,6 +132,30 @@ describe('a person in a browser', () => {
     await saveScreenshot(page, 'shiny');
   });
 
+  it('takes a token given in the URL out of the address bar and keeps the person signed in', async () => {
+    const { token } = await hub.createToken('alice', { note: 'browser url token' });
+    // A fresh context: no hub or server cookie, the token in the URL is the only credential.
+    const context = await browser.newContext();
+    try {
+      const fresh = await context.newPage();
+      await fresh.goto(`${hub.url}/user/alice/echo/?token=${token}&keep=1`);
+      await fresh.waitForURL((url) => url.pathname === '/user/alice/echo/', { timeout: WAIT_MEDIUM });
+      const address = new URL(fresh.url());
+      expect(address.searchParams.has('token')).toBe(false);
+      expect(address.searchParams.get('keep')).toBe('1');
+      expect(await fresh.content()).toContain('echo-app');
+      // The page never saw the token either: it is gone from history, and the next visit needs none.
+      expect(
+        await fresh.evaluate(() => (globalThis as unknown as { location: { href: string } }).location.href),
+      ).not.toContain(token);
+      await fresh.goto(`${hub.url}/user/alice/echo/`);
+      expect(new URL(fresh.url()).pathname).toBe('/user/alice/echo/');
+      expect(await fresh.content()).toContain('echo-app');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('logs out through the hub and is asked to log in again', async () => {
     await page.goto(`${hub.url}/user/alice/logout`);
     await page.waitForURL(/\/hub\/login/);

@@ -3,8 +3,6 @@
 // the runtime's port, an invalid manifest, and a clean stop on SIGTERM with no process left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -44,17 +42,6 @@ async function startRuntime(args: string[], env: Record<string, string> = {}): P
     what: 'hubify-proxy to log "ready"',
   });
   return { process: child, url: `http://127.0.0.1:${port}`, port, output: () => output, exited };
-}
-
-function rawGet(port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 const auth = { authorization: `token ${TOKEN}` };
@@ -124,46 +111,10 @@ describe('standalone mode', () => {
     await response.body.dump();
   });
 
-  it('refuses every traversal encoding with 400 before routing, straight on the runtime port', async () => {
-    for (const path of [
-      '/echo/../../etc/passwd',
-      '/echo/%2e%2e/%2e%2e/etc/passwd',
-      '/echo/%2E%2e/x',
-      '/echo/.%2e/x',
-      '/echo/%252e%252e/x',
-      '/echo/..%5c..%5cx',
-      '/echo/%5c%5cevil',
-      '/echo/%c0%ae%c0%ae/x',
-      '/echo/%00/x',
-      '/echo/%zz',
-    ]) {
-      expect.soft(await rawGet(runtime.port, path, auth), path).toBe(400);
-    }
-  });
-
   it('collapses slash runs so `//host` never becomes a network-path reference', async () => {
     const response = await request(`${runtime.url}//echo//headers`, { headers: auth });
     expect(response.statusCode).toBe(200);
     expect(((await response.body.json()) as { url: string }).url).toBe('/headers');
-  });
-
-  it('answers oversized headers with 431 and keeps serving', async () => {
-    const status = await rawGet(runtime.port, '/echo/headers', { ...auth, 'x-big': 'a'.repeat(64 * 1024) });
-    expect(status).toBe(431);
-    expect(await rawGet(runtime.port, '/echo/headers', auth)).toBe(200);
-  });
-
-  it('times out connections that never finish their headers (slowloris) without affecting others', async () => {
-    const started = Date.now();
-    const socket = connect(runtime.port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.write('GET /echo/headers HTTP/1.1\r\nHost: x\r\n');
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    expect(await rawGet(runtime.port, '/echo/headers', auth)).toBe(200);
-    await closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it('serves health without credentials and metrics only with them', async () => {

@@ -241,10 +241,14 @@ describe('requestIsHttps and lastListValue', () => {
     expect(lastListValue(['a, b', 'c'])).toBe('c');
   });
 
-  it('TLS socket > X-Forwarded-Proto > public URL', () => {
+  it('https public URL > X-Forwarded-Proto of the nearest proxy > TLS socket', () => {
     const none = { publicUrl: null };
     expect(requestIsHttps(fakeRequest({}, true), none)).toBe(true);
-    expect(requestIsHttps(fakeRequest({ 'x-forwarded-proto': 'http' }, true), none)).toBe(true);
+    // Internal SSL behind an http public URL: the hop is TLS, the browser is not.
+    expect(requestIsHttps(fakeRequest({ 'x-forwarded-proto': 'http' }, true), none)).toBe(false);
+    expect(
+      requestIsHttps(fakeRequest({ 'x-forwarded-proto': 'http' }, true), { publicUrl: 'https://x/' }),
+    ).toBe(true);
     expect(requestIsHttps(fakeRequest({ 'x-forwarded-proto': 'https' }), none)).toBe(true);
     expect(requestIsHttps(fakeRequest({}), { publicUrl: 'https://x/' })).toBe(true);
     expect(requestIsHttps(fakeRequest({}), { publicUrl: 'http://x/' })).toBe(false);

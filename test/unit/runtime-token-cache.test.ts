@@ -178,6 +178,21 @@ describe('TokenCache', () => {
     expect(later).toEqual(['good']);
   });
 
+  it('while the hub cannot be asked, keeps a confirmed identity for the stale window, never an invalid one', async () => {
+    const cache = new TokenCache(1, 100, 10);
+    const { lookup } = countingLookup();
+    await cache.get('good', lookup, 0);
+    await cache.get('bad', () => Promise.resolve(null), 0);
+    const down = () => Promise.reject(new Error('hub down'));
+    // Expired at 1 s; 9 s later the hub is down: the confirmed identity still serves.
+    expect(await cache.get('good', down, 10_000)).toEqual(ALICE);
+    await expect(cache.get('bad', down, 10_000)).rejects.toThrow('hub down');
+    // Past the stale window (expiry + 10 s) the failure is passed on.
+    await expect(cache.get('good', down, 11_001)).rejects.toThrow('hub down');
+    // A token the hub now says is invalid is invalid at once, stale window or not.
+    expect(await cache.get('good', () => Promise.resolve(null), 5_000)).toBeNull();
+  });
+
   it('is bounded: the oldest entries go first', async () => {
     const cache = new TokenCache(300, 3);
     const { calls, lookup } = countingLookup();
