@@ -12,6 +12,10 @@ const banner = [
 
 const entries = [
   { in: 'proxy/main.ts', out: 'dist/hubify-proxy.mjs' },
+  // hubify-detect: writes the manifest from inside an image during a Docker build (runtime image).
+  { in: 'cli/integrations/in-image/detect-main.ts', out: 'dist/hubify-detect.mjs' },
+  // The Cloud Native Buildpack's detect and build, run by the Node shipped in the package (cli/buildpack/).
+  { in: 'cli/buildpack/main.ts', out: 'dist/hubify-buildpack.mjs' },
   // ssh2 (a dockerode dependency for ssh:// engines) ships native .node files: loaded from node_modules.
   { in: 'cli/main.ts', out: 'dist/hubify.mjs', external: ['ssh2', 'cpu-features'] },
 ];

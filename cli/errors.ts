@@ -37,6 +37,8 @@ export const CLI_ERROR_CODES = {
   HUBIFY_BUILD_FAILED: 'The engine could not build the image; its message is shown (exit 1).',
   HUBIFY_IMAGE_UNSUPPORTED: 'The image cannot be made hub-ready; the reasons are listed (exit 1).',
   HUBIFY_PLATFORM_MISMATCH: 'The image is not of the platform asked for with --platform (exit 2).',
+  HUBIFY_SOURCE_UNREADABLE:
+    'The image to build from is not a readable OCI layout (oci:DIR) or docker save archive (docker-archive:FILE), or its documents do not match their digests (exit 3).',
   HUBIFY_NODE_UNAVAILABLE:
     'The pinned Node binary could not be fetched from the npm registry (npm pack) or prepared (exit 3).',
   HUBIFY_NODE_INTEGRITY:
@@ -45,6 +47,10 @@ export const CLI_ERROR_CODES = {
     "Debian's static tini for the platform could not be found or fetched without changing apt's configuration (exit 3).",
   HUBIFY_RUNTIME_BUNDLE_MISSING:
     'dist/hubify-proxy.mjs (the runtime that goes into the image) is not next to the hubify CLI: run `npm run build` (exit 3).',
+  HUBIFY_BUILDPACK_OUT_DIR:
+    '`hubify buildpack package`: OUT_DIR exists and is neither empty nor a buildpack hubify wrote; nothing was changed (exit 2).',
+  HUBIFY_BUILDPACK_PARTS_MISSING:
+    '`hubify buildpack package`: dist/hubify-buildpack.mjs or buildpack/bin/ is not next to the hubify CLI: run `npm run build` (exit 3).',
   HUBIFY_NO_HUB_RUNTIME:
     '`hubify test`: the image has neither /opt/hubify nor `jupyterhub-singleuser` on its PATH; nothing was started (exit 1).',
   HUBIFY_HUB_START_FAILED:

@@ -103,7 +103,8 @@ function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
           .positional('image', {
             type: 'string',
             demandOption: true,
-            describe: 'The image to start from (pulled when missing)',
+            describe:
+              'The image to start from (pulled when missing): a reference, docker://REF, oci:DIR[:REF] or docker-archive:FILE',
           })
           .option('tag', {
             alias: 't',
@@ -112,6 +113,23 @@ function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
             describe: 'Name of the result, e.g. me/rstudio-hub:1',
           })
           .option('push', { type: 'boolean', default: false, describe: 'Push the result to its registry' })
+          .option('engine', {
+            type: 'string',
+            choices: ['auto', 'docker', 'none'],
+            default: 'auto',
+            describe:
+              'Build through a Docker/Podman engine, or without one (auto: the engine when one answers)',
+          })
+          .option('output', {
+            type: 'string',
+            describe:
+              'Write the result to oci:DIR[:REF] or docker-archive:FILE instead of a registry (no engine)',
+          })
+          .option('insecure', {
+            type: 'boolean',
+            default: false,
+            describe: 'Without an engine: speak plain http to the registries (local ones)',
+          })
           .option('platform', {
             type: 'string',
             choices: ['linux/amd64', 'linux/arm64'],
@@ -140,6 +158,9 @@ function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
               image: args.image,
               tag: args.tag,
               push: args.push,
+              engine: args.engine as 'auto' | 'docker' | 'none',
+              output: args.output ?? null,
+              insecure: args.insecure,
               platform: args.platform ?? null,
               apps: (args.app ?? []).map(String),
               manifest: args.manifest ?? null,
@@ -150,6 +171,35 @@ function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
             io,
           );
         }),
+    )
+    .command('buildpack', 'The Cloud Native Buildpack that makes app images hub-ready', (buildpack) =>
+      buildpack
+        .command(
+          'package <out-dir>',
+          'Write the buildpack hubify/hub-runtime for one platform (for pack build --buildpack OUT_DIR)',
+          (pack) =>
+            pack
+              .positional('out-dir', {
+                type: 'string',
+                demandOption: true,
+                describe: 'Directory to write (new, empty, or a buildpack this command wrote)',
+              })
+              .option('platform', {
+                type: 'string',
+                default: 'linux/amd64',
+                describe:
+                  'linux/amd64 or linux/arm64: the run image platform the package carries Node and tini for',
+              }),
+          (args) =>
+            choose(async () => {
+              const { runBuildpackPackage } = await import('./commands/buildpack.ts');
+              return runBuildpackPackage({ outDir: args['out-dir'], platform: args.platform }, io);
+            }),
+        )
+        .demandCommand(
+          1,
+          'Name a buildpack subcommand, for example: hubify buildpack package ./hubify-buildpack',
+        ),
     )
     .command(
       'inspect <image>',
@@ -219,6 +269,92 @@ function commandLine(io: CliIo, choose: (run: RunCommand) => void) {
               junit: args.junit ?? null,
               keep: args.keep,
               timeoutSeconds: args.timeout,
+            },
+            io,
+          );
+        }),
+    )
+    .command(
+      'runtime-image',
+      'Build the runtime image: only /opt/hubify, for COPY --from=<it> /opt/hubify /opt/hubify in your Dockerfile',
+      (runtimeImage) =>
+        runtimeImage
+          .option('tag', {
+            alias: 't',
+            type: 'string',
+            demandOption: true,
+            describe: 'Name of the runtime image, e.g. me/hubify-runtime:0.1.0',
+          })
+          .option('platform', {
+            type: 'string',
+            choices: ['linux/amd64', 'linux/arm64'],
+            default: 'linux/amd64',
+            describe: 'Platform of the Node and tini it holds',
+          })
+          .option('push', { type: 'boolean', default: false, describe: 'Push it to its registry' })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print the result as JSON on stdout',
+          }),
+      (args) =>
+        choose(async () => {
+          const { runRuntimeImage } = await import('./commands/runtime-image.ts');
+          return runRuntimeImage(
+            { tag: args.tag, platform: args.platform, push: args.push, json: args.json },
+            io,
+          );
+        }),
+    )
+    .command(
+      'appendix',
+      'Print the lines for repo2docker --appendix that make its image hub-ready with the hubify runtime',
+      (appendix) =>
+        appendix.option('runtime-image', {
+          type: 'string',
+          describe: 'The runtime image to copy /opt/hubify from (made with hubify runtime-image)',
+        }),
+      (args) =>
+        choose(async () => {
+          const { runAppendix } = await import('./commands/appendix.ts');
+          const { DEFAULT_RUNTIME_IMAGE } = await import('./integrations/copy-from/copy-from-lines.ts');
+          return runAppendix({ runtimeImage: args['runtime-image'] ?? DEFAULT_RUNTIME_IMAGE }, io);
+        }),
+    )
+    .command(
+      'profile <image>',
+      'Print a KubeSpawner profile_list entry (z2jh singleuser.profileList) for an image, one choice per app',
+      (profile) =>
+        profile
+          .positional('image', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Local image, e.g. me/rstudio-hub:1',
+          })
+          .option('display-name', {
+            type: 'string',
+            describe: 'The name users see (default: the image name)',
+          })
+          .option('image-ref', {
+            type: 'string',
+            describe: "What the spawner pulls (default: the image's registry digest, else IMAGE)",
+          })
+          .option('default', { type: 'boolean', default: false, describe: 'Mark the profile as the default' })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print the entry as JSON instead of YAML',
+          }),
+      (args) =>
+        choose(async () => {
+          const { runProfile } = await import('./commands/profile.ts');
+          return runProfile(
+            {
+              image: args.image,
+              displayName: args['display-name'] ?? null,
+              imageRef: args['image-ref'] ?? null,
+              isDefault: args.default,
+              json: args.json,
             },
             io,
           );

@@ -4,7 +4,8 @@
  * With internal SSL every call presents our certificate and verifies the hub's against the CA bundle.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from './forward/undici-core.ts';
 import type { TlsFiles } from './config.ts';
 
 /** What the hub tells us about the owner of a token. */

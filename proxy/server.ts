@@ -160,7 +160,8 @@ async function handleRequest(runtime: Runtime, req: IncomingMessage, res: Server
   // A token in the address bar becomes a cookie, and the address loses the token (hub 4.1+ behaviour).
   if (auth.source === 'query' && isNavigation(req)) {
     const rest = removeTokenParam(query);
-    const path = url.split('?', 1)[0] ?? config.prefix;
+    // The normalised path: a raw `//host/...` target must not become a protocol-relative Location.
+    const { path } = splitTarget(url);
     return redirect(res, rest === '' ? path : `${path}?${rest}`, 302, [
       runtime.auth.sessionCookie(req, auth.token),
     ]);

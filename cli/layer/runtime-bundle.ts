@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../errors.ts';
 import { buildError } from '../build/error-codes.ts';
-import { LAYOUT } from './layout.ts';
+import { LAYOUT, RUNTIME_NODE_FLAGS } from './layout.ts';
 
 export const RUNTIME_BUNDLE_NAME = 'hubify-proxy.mjs';
 
@@ -25,9 +25,12 @@ export function runtimeBundlePath(moduleUrl: string = import.meta.url): string {
     : join(dirname(here), '..', '..', 'dist', RUNTIME_BUNDLE_NAME);
 }
 
-/** The bundle with its first line made `#!<node in the image>` (added when it has none). */
-export function withImageShebang(bundle: Buffer): Buffer {
-  const shebang = Buffer.from(`#!${LAYOUT.node}\n`);
+/**
+ * The bundle with its first line made `#!<node> <runtime flags>` (added when it has none); `node` is
+ * the Node in the image unless said otherwise (the buildpack's layer has its own path).
+ */
+export function withImageShebang(bundle: Buffer, node: string = LAYOUT.node): Buffer {
+  const shebang = Buffer.from(`#!${[node, ...RUNTIME_NODE_FLAGS].join(' ')}\n`);
   if (bundle.subarray(0, 2).toString() !== '#!') return Buffer.concat([shebang, bundle]);
   const end = bundle.indexOf(0x0a);
   return Buffer.concat([shebang, end === -1 ? Buffer.alloc(0) : bundle.subarray(end + 1)]);

@@ -3,8 +3,7 @@
  * backpressure and never buffered; a client that goes away aborts the upstream request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
-import type { Pool } from 'undici';
+import type { Pool } from './undici-core.ts';
 import { buildDownstreamHeaders, type RewriteFacts } from './response-headers.ts';
 
 export type ForwardFailure = 'unreachable' | 'timeout' | 'aborted' | 'error';
@@ -56,7 +55,8 @@ export interface HttpForwardOptions {
 
 /**
  * Resolves with the app's status once the response has been fully sent. Rejects with ForwardError only
- * before any byte of the response was written (so the caller can still send an error page).
+ * before any byte of the response was written (so the caller can still send an error page). undici's
+ * `stream` writes the app's body straight into the response (no intermediate Readable, no pipeline).
  */
 export async function forwardHttp(
   req: IncomingMessage,
@@ -68,29 +68,30 @@ export async function forwardHttp(
     if (!res.writableFinished) abort.abort();
   };
   res.once('close', onClose);
-  let response;
+  let status = 0;
   try {
-    response = await options.pool.request({
-      method: req.method as 'GET',
-      path: options.path,
-      headers: options.headers,
-      body: hasBody(req) ? req : null,
-      signal: abort.signal,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: 0,
-    });
+    await options.pool.stream(
+      {
+        method: req.method as 'GET',
+        path: options.path,
+        headers: options.headers,
+        body: hasBody(req) ? req : null,
+        signal: abort.signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: 0,
+      },
+      ({ statusCode, headers }) => {
+        status = statusCode;
+        res.writeHead(statusCode, buildDownstreamHeaders(headers, options.rewrite));
+        return res;
+      },
+    );
   } catch (error) {
-    res.off('close', onClose);
-    throw classify(error);
-  }
-  res.writeHead(response.statusCode, buildDownstreamHeaders(response.headers, options.rewrite));
-  try {
-    await pipeline(response.body, res);
-  } catch {
-    // The client or the app went away mid-body: nothing can be sent any more.
+    // Before the answer started the caller can still send an error page; after, nothing can be sent.
+    if (!res.headersSent) throw classify(error);
     res.destroy();
   } finally {
     res.off('close', onClose);
   }
-  return response.statusCode;
+  return status;
 }

@@ -27,8 +27,8 @@ export function rewriteLocation(location: string, facts: RewriteFacts): string {
   let value = location;
   for (const origin of facts.upstreamOrigins) {
     if (value === origin || /^[/?#]/.test(value.slice(origin.length, origin.length + 1))) {
-      const rest = value.slice(origin.length);
-      value = rest.startsWith('/') ? rest : `/${rest}`;
+      // A path on the app's own origin stays a path: `//host` or `/\host` would leave the server.
+      value = `/${value.slice(origin.length).replace(/^[/\\]+/, '')}`;
       break;
     }
   }

@@ -2,7 +2,7 @@
  * One undici connection pool per app address, so requests to an app reuse keep-alive connections.
  * A restarted app may come back on another port: pools for addresses no longer in use are closed.
  */
-import { Pool } from 'undici';
+import { Pool } from './undici-core.ts';
 
 export type UpstreamTarget = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 

@@ -261,7 +261,13 @@ describe('Zero-to-JupyterHub home mount', () => {
     const app = `where=/opt/hubify/bin/node -e "require('http').createServer((q, s) => s.end(JSON.stringify([process.env.HOME, process.cwd()]))).listen({port}, '127.0.0.1')"`;
     const container = await docker.createContainer({
       Image: hubified('rocker-r'),
-      Cmd: ['/opt/hubify/bin/node', '/opt/hubify/lib/hubify-proxy.mjs', '--app', app],
+      Cmd: [
+        '/opt/hubify/bin/node',
+        '--max-semi-space-size=4',
+        '/opt/hubify/lib/hubify-proxy.mjs',
+        '--app',
+        app,
+      ],
       Env: [`HUBIFY_PORT=${port}`, 'HUBIFY_IP=127.0.0.1', 'HUBIFY_TOKEN=home-test-token'],
       Labels: { [TEST_RUN_LABEL]: runId },
       // Like a fresh PVC: an empty volume the user can write (the image user is rstudio, uid 1000).

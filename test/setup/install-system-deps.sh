@@ -5,7 +5,7 @@
 # nginx and wrk (benchmarks: the speed reference and the load generator). Exits non-zero, loudly, on failure.
 set -euo pipefail
 
-packages=(jupyterhub r-base-core r-cran-shiny jupyter-notebook chromium binutils-aarch64-linux-gnu docker-registry nginx wrk)
+packages=(jupyterhub r-base-core r-cran-shiny jupyter-notebook chromium binutils-aarch64-linux-gnu docker-registry nginx wrk openssl)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

@@ -190,11 +190,15 @@ describe('layer tar', () => {
     const runtime = entries.find((entry) => entry.path === LAYOUT.runtime);
     expect(
       runtime?.type === 'file' && runtime.content.kind === 'buffer' ? runtime.content.data.toString() : '',
-    ).toBe('#!/opt/hubify/bin/node\nconsole.log("hubify-proxy")\n');
+    ).toBe('#!/opt/hubify/bin/node --max-semi-space-size=4\nconsole.log("hubify-proxy")\n');
     // ENTRYPOINT is tini alone, CMD the runtime by absolute path: any command given at run time runs
     // as given under tini, and `jupyterhub-singleuser ...` finds the shim on PATH.
     expect(TINI_ENTRYPOINT).toEqual(['/opt/hubify/bin/tini', '-g', '--']);
-    expect(RUNTIME_COMMAND).toEqual(['/opt/hubify/bin/node', '/opt/hubify/lib/hubify-proxy.mjs']);
+    expect(RUNTIME_COMMAND).toEqual([
+      '/opt/hubify/bin/node',
+      '--max-semi-space-size=4',
+      '/opt/hubify/lib/hubify-proxy.mjs',
+    ]);
   });
 
   it('gives parents the owner and mode they have in the image, the fixed mtime, and creates missing ones', async () => {
@@ -365,9 +369,11 @@ describe('runtime bundle', () => {
 
   it('gets the #! line of the node in the image', () => {
     expect(withImageShebang(Buffer.from('#!/usr/bin/env node\nx\n')).toString()).toBe(
-      '#!/opt/hubify/bin/node\nx\n',
+      '#!/opt/hubify/bin/node --max-semi-space-size=4\nx\n',
     );
-    expect(withImageShebang(Buffer.from('x\n')).toString()).toBe('#!/opt/hubify/bin/node\nx\n');
+    expect(withImageShebang(Buffer.from('x\n')).toString()).toBe(
+      '#!/opt/hubify/bin/node --max-semi-space-size=4\nx\n',
+    );
   });
 
   it('is a clear error when missing', async () => {

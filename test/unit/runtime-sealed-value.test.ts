@@ -155,3 +155,33 @@ describe('Sealer', () => {
     );
   });
 });
+
+describe('Sealer, values it has already opened', () => {
+  it('still checks the age and the purpose of a value it has seen', () => {
+    const sealer = new Sealer();
+    const sealed = sealer.seal(PURPOSE, 'token', NOW);
+    expect(sealer.unseal(PURPOSE, sealed, 600, NOW)).toBe('token');
+    expect(sealer.unseal(PURPOSE, sealed, 600, NOW + 601)).toBeNull();
+    expect(sealer.unseal(PURPOSE, sealed, 600, NOW - 61)).toBeNull();
+    expect(sealer.unseal('jupyterhub-user-bob', sealed, 600, NOW)).toBeNull();
+    expect(sealer.unseal(PURPOSE, sealed, 600, NOW + 1)).toBe('token');
+  });
+
+  it('refuses a tampered copy of a value it has seen', () => {
+    const sealer = new Sealer();
+    const sealed = sealer.seal(PURPOSE, 'token', NOW);
+    expect(sealer.unseal(PURPOSE, sealed, 600, NOW)).toBe('token');
+    const raw = Buffer.from(sealed, 'base64url');
+    raw[14] = (raw[14] as number) ^ 1;
+    expect(sealer.unseal(PURPOSE, raw.toString('base64url'), 600, NOW)).toBeNull();
+  });
+
+  it('stays correct past the size of its memory', () => {
+    const sealer = new Sealer();
+    const sealed = Array.from({ length: 600 }, (_, i) => sealer.seal(PURPOSE, `token-${i}`, NOW));
+    for (const [i, value] of sealed.entries())
+      expect(sealer.unseal(PURPOSE, value, 600, NOW)).toBe(`token-${i}`);
+    for (const [i, value] of sealed.entries())
+      expect(sealer.unseal(PURPOSE, value, 600, NOW)).toBe(`token-${i}`);
+  });
+});
