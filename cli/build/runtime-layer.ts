@@ -13,7 +13,8 @@ import type { ImageFacts } from '../image/image-facts.ts';
 import { layerDirectories, planLayer, type LayerInputs } from '../layer/layer-plan.ts';
 import { writeLayerTar, type LayerEntry, type LayerTar } from '../layer/layer-tar.ts';
 import { LAYOUT, RUNTIME_COMMAND, TINI_ENTRYPOINT } from '../layer/layout.ts';
-import { obtainNodeBinary, type NodeArch, type NodeBinary } from '../layer/node-binary.ts';
+import type { NodeArch, NodeBinary } from '../layer/node-binary.ts';
+import { describeRuntimeParts, obtainRuntimeParts, type PartArch } from '../layer/runtime-parts.ts';
 import { appendUser, DEFAULT_USER, userConflict } from '../layer/passwd.ts';
 import { obtainTini, type DebArch, type TiniBinary } from '../layer/tini-binary.ts';
 import { LAYER_TAR_NAME } from './build-context.ts';
@@ -35,7 +36,7 @@ import type { Timer } from './timer.ts';
 export const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
-export const ARCH: Record<Platform, { node: NodeArch; deb: DebArch; image: string }> = {
+export const ARCH: Record<Platform, { node: NodeArch; deb: DebArch; image: PartArch }> = {
   'linux/amd64': { node: 'x64', deb: 'amd64', image: 'amd64' },
   'linux/arm64': { node: 'arm64', deb: 'arm64', image: 'arm64' },
 };
@@ -199,19 +200,16 @@ export async function prepareRuntimeLayer(request: RuntimeLayerRequest): Promise
   );
   const apps = manifest.manifest.apps.map((app) => app.name);
 
-  const tini = request.tini ?? (await tiniFor(request.platform, request));
-  const node = await timer.time('node', () =>
-    obtainNodeBinary({
-      arch: ARCH[request.platform].node,
-      cacheDir: request.cacheDir,
-      onProgress: request.step,
-      env: { ...process.env, ...request.env },
-    }),
-  );
-  request.step(
-    `node ${node.version} linux-${node.arch}${node.cached ? ' (cached)' : ''}: ${node.stripped ? `stripped with ${node.strip}` : node.strip}; ` +
-      `tini ${tini.version} ${tini.arch}${tini.cached ? ' (cached)' : ` (${tini.source})`}`,
-  );
+  const parts = await obtainRuntimeParts({
+    arch: ARCH[request.platform].image,
+    cacheDir: request.cacheDir,
+    env: request.env,
+    onProgress: request.step,
+    tini: request.tini,
+    time: (name, run) => timer.time(name, run),
+  });
+  const { node, tini } = parts;
+  request.step(describeRuntimeParts(parts));
 
   const accounts = await timer.time('read-image', () => planAccounts(facts, files));
   const existingShim = await files.stat(`${LAYOUT.shimDir}/${LAYOUT.shimName}`);

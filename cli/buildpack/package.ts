@@ -9,17 +9,12 @@ import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { EXIT, HubifyError } from '../errors.ts';
-import { obtainNodeBinary, type NodeArch } from '../layer/node-binary.ts';
+import { obtainRuntimeParts } from '../layer/runtime-parts.ts';
 import { loadRuntimeBundle, runtimeBundlePath } from '../layer/runtime-bundle.ts';
-import { obtainTini, type DebArch } from '../layer/tini-binary.ts';
 import { BUILDPACK_ID, buildpackToml, type BuildpackArch } from './descriptor.ts';
 import { PACKAGE_PATHS, type PayloadInfo } from './payload.ts';
 
 /** The npm Node package and the Debian architecture of each buildpack architecture. */
-const PART_ARCH: Record<BuildpackArch, { node: NodeArch; deb: DebArch }> = {
-  amd64: { node: 'x64', deb: 'amd64' },
-  arm64: { node: 'arm64', deb: 'arm64' },
-};
 
 export const BUILDPACK_BUNDLE_NAME = 'hubify-buildpack.mjs';
 
@@ -103,13 +98,11 @@ export async function packageBuildpack(request: PackageRequest): Promise<Package
   const script = await readSource(sources.script);
   const detect = await readSource(join(sources.bin, 'detect'));
   const build = await readSource(join(sources.bin, 'build'));
-  const parts = PART_ARCH[request.arch];
-  const tini = await obtainTini({ arch: parts.deb, cacheDir: request.cacheDir, onProgress: request.step });
-  const node = await obtainNodeBinary({
-    arch: parts.node,
+  const { node, tini } = await obtainRuntimeParts({
+    arch: request.arch,
     cacheDir: request.cacheDir,
+    env: request.env,
     onProgress: request.step,
-    env: { ...process.env, ...request.env },
   });
 
   const payload: PayloadInfo = {

@@ -18,8 +18,8 @@
 //   - Basic auth (htpasswd, credentials from a DOCKER_CONFIG config.json): denied without, built with;
 //   - Bearer tokens from a real token issuer (test/helpers/registry.ts: RS256 JWTs with an x5c
 //     certificate the registry trusts): denied without credentials, pushed and read with them.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,11 +36,11 @@ import { RegistryClient } from '../../cli/oci/registry-client.ts';
 import { MEDIA_TYPES, type ImageIndex, type ImageManifest } from '../../cli/oci/media-types.ts';
 import { connectDocker, newTestRunId } from '../helpers/docker.ts';
 import { startRegistry, startTokenIssuer, type RunningRegistry } from '../helpers/registry.ts';
+import { CLI, describeRun, runNode, type CliResult } from '../helpers/hubify-cli.ts';
 import { setUpOrFailEveryTest } from '../helpers/setup-guard.ts';
 import { ensureArm64Fixture } from '../images/build-arm64-fixture.ts';
 import { ensureFixtures } from '../images/build-fixtures.ts';
 
-const CLI = join(process.cwd(), 'dist', 'hubify.mjs');
 const HUB_IMAGE = 'hubify-fixture/jupyterhub:latest';
 const SETUP_TIMEOUT_MS = 30 * 60_000;
 const TEST_TIMEOUT_MS = 10 * 60_000;
@@ -48,33 +48,13 @@ const AARCH64 = 183;
 const X86_64 = 62;
 const runId = newTestRunId('daemonless');
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type CliRun = CliResult;
 
 function hubify(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      timeout: TEST_TIMEOUT_MS,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
+  return runNode(args, { env: { ...process.env, NO_COLOR: '1', ...env }, timeoutMs: TEST_TIMEOUT_MS });
 }
 
-function described(args: string[], run: CliRun): string {
-  return `hubify ${args.join(' ')} (exit ${run.code}, ${run.ms} ms)\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
-}
+const described = describeRun;
 
 /** `hubify build ... --engine none --insecure --json`, which must succeed. */
 /** A copy of dist/hubify-proxy.mjs taken at set-up: every build of the run uses the same runtime. */

@@ -14,20 +14,17 @@
 // must fail with exit 1 with EXACTLY the `app:rstudio` check failed, showing the stub's log line, and
 // every other check (Shiny included) passed. That is what a user with a broken RStudio would see,
 // and it keeps this suite from ever claiming that RStudio runs here.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectDocker, inspectImage, removeContainersByLabel, TEST_RUN_LABEL } from '../helpers/docker.ts';
+import { CLI, describeRun, runNode, type CliResult } from '../helpers/hubify-cli.ts';
 import { setUpOrFailEveryTest } from '../helpers/setup-guard.ts';
 import { ensureFixtures, type FixtureName } from '../images/build-fixtures.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(REPO_ROOT, 'dist', 'hubify.mjs');
 const HUB_IMAGE = 'hubify-fixture/jupyterhub:latest';
 /** The label every container of a `hubify test` run carries, valued with the run's id. */
 const RUN_LABEL = TEST_RUN_LABEL;
@@ -82,13 +79,6 @@ interface TestReport {
   passed: boolean;
 }
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 let docker: Docker;
 let scratch: string;
 const runIds = new Set<string>();
@@ -98,25 +88,7 @@ function hubified(name: string): string {
 }
 
 function runCli(args: string[], timeoutMs = RUN_TIMEOUT_MS): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGTERM',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolvePromise({ code, stdout, stderr, ms: Date.now() - started }));
-  });
-}
-
-function describeRun(args: string[], result: CliResult): string {
-  return `hubify ${args.join(' ')} (exit ${result.code}, ${result.ms} ms)\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+  return runNode(args, { timeoutMs });
 }
 
 /** Runs `hubify test IMAGE --hub-image HUB --json [...more]`, parses the report, records its run id. */

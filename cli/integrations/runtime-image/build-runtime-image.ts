@@ -17,9 +17,8 @@ import type { LayerProgress } from '../../engine/layer-progress.ts';
 import { pushImage } from '../../engine/push-image.ts';
 import { cachedGzipSize } from '../../layer/gzip-size.ts';
 import { writeLayerTar } from '../../layer/layer-tar.ts';
-import { obtainNodeBinary } from '../../layer/node-binary.ts';
+import { describeRuntimeParts, obtainRuntimeParts } from '../../layer/runtime-parts.ts';
 import { loadRuntimeBundle, runtimeBundlePath, withImageShebang } from '../../layer/runtime-bundle.ts';
-import { obtainTini } from '../../layer/tini-binary.ts';
 import { loadIntoEngine, scratchImageConfig, writeLoadArchive } from './image-archive.ts';
 import { runtimeImageEntries } from './runtime-layer.ts';
 
@@ -102,17 +101,14 @@ export async function buildRuntimeImage(
   const runtimePath = request.runtimeBundlePath ?? runtimeBundlePath();
   const runtime = await loadRuntimeBundle(runtimePath);
   const detect = await loadDetectBundle(runtimePath);
-  const arch = ARCH[request.platform];
-  const tini = await obtainTini({ arch: arch.deb, cacheDir: request.cacheDir, onProgress: report.step });
-  const node = await obtainNodeBinary({
-    arch: arch.node,
+  const parts = await obtainRuntimeParts({
+    arch: ARCH[request.platform].image,
     cacheDir: request.cacheDir,
+    env: request.env,
     onProgress: report.step,
-    env: { ...process.env, ...request.env },
   });
-  report.step(
-    `node ${node.version} linux-${node.arch}${node.cached ? ' (cached)' : ''}; tini ${tini.version} ${tini.arch}${tini.cached ? ' (cached)' : ''}`,
-  );
+  const { node, tini } = parts;
+  report.step(describeRuntimeParts(parts));
   const licenses: Record<string, Buffer> = {};
   if (node.licensePath !== null) licenses['node-LICENSE'] = await readFile(node.licensePath);
   if (tini.copyrightPath !== null) licenses['tini-copyright'] = await readFile(tini.copyrightPath);
@@ -134,7 +130,7 @@ export async function buildRuntimeImage(
     });
     const labels = runtimeImageLabels(request.hubifyVersion, node.version, epoch);
     const config = scratchImageConfig({
-      architecture: arch.image,
+      architecture: ARCH[request.platform].image,
       diffId: layer.sha256,
       labels,
       created: epoch,
