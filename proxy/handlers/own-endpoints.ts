@@ -123,7 +123,7 @@ export async function restartApp(
   }
   const form = await readSmallForm(req);
   if (form === null) {
-    // The rest of the body is never read: the connection ends after this answer.
+    // The body was read and dropped (or is too large to be): the connection ends after this answer.
     res.setHeader('connection', 'close');
     sendGeneric(
       runtime,

@@ -41,9 +41,14 @@ export function xsrfValid(req: IncomingMessage, auth: Authenticator, submitted: 
   return timingSafeEqual(Buffer.from(cookie), Buffer.from(given));
 }
 
+/** How much of an oversized body is read and dropped before answering, so a proxy in front (the hub's
+ *  configurable-http-proxy, still sending) receives the 413 instead of a reset connection. */
+export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
 /**
- * Reads a small urlencoded form body (bounded). A larger body resolves null at once and the rest is
- * not read: the caller answers 413 with `Connection: close`, and the connection ends after the answer.
+ * Reads a small urlencoded form body (bounded). A larger body resolves null once it has been read
+ * and dropped (up to DRAIN_LIMIT_BYTES; beyond that, or when declared larger, at once): the caller
+ * answers 413 with `Connection: close`.
  */
 export function readSmallForm(req: IncomingMessage, limitBytes = 8192): Promise<URLSearchParams | null> {
   const type = req.headers['content-type'] ?? '';
@@ -52,22 +57,24 @@ export function readSmallForm(req: IncomingMessage, limitBytes = 8192): Promise<
     return Promise.resolve(new URLSearchParams());
   }
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limitBytes) return Promise.resolve(null);
+  if (declared > DRAIN_LIMIT_BYTES) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limitBytes) {
+      if (size > DRAIN_LIMIT_BYTES) {
         req.off('data', onData);
         req.pause();
         resolve(null);
         return;
       }
-      chunks.push(chunk);
+      if (size <= limitBytes) chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    req.once('end', () =>
+      resolve(size > limitBytes ? null : new URLSearchParams(Buffer.concat(chunks).toString('utf8'))),
+    );
     req.once('error', reject);
     // A client that goes away mid-body: nothing to answer, but the promise must settle.
     req.once('close', () => resolve(null));

@@ -536,7 +536,14 @@ describe('bin/build, run as the lifecycle runs it', () => {
       labels: unknown[];
     };
     const runtime = `${LAYERS}/${ESCAPED_ID}/runtime/hubify`;
-    const hub = [`${runtime}/bin/tini`, '-g', '--', `${runtime}/bin/node`, `${runtime}/lib/hubify-proxy.mjs`];
+    const hub = [
+      `${runtime}/bin/tini`,
+      '-g',
+      '--',
+      `${runtime}/bin/node`,
+      '--max-semi-space-size=4',
+      `${runtime}/lib/hubify-proxy.mjs`,
+    ];
     expect(launch.processes).toEqual([
       { type: 'hub', command: hub, args: [], default: true },
       { type: 'jupyterhub-singleuser', command: hub, args: [], default: false },
