@@ -564,7 +564,7 @@ describe('bin/build, run as the lifecycle runs it', () => {
     expect(await readdir(join(ours, 'runtime', 'bin'))).toEqual(['jupyterhub-singleuser']);
     expect(existsSync(join(ours, 'runtime', 'lib'))).toBe(false);
     const bundle = await readFile(join(ours, 'runtime', 'hubify', 'lib', 'hubify-proxy.mjs'), 'utf8');
-    expect(bundle.split('\n')[0]).toBe(`#!${runtime}/bin/node`);
+    expect(bundle.split('\n')[0]).toBe(`#!${runtime}/bin/node --max-semi-space-size=4`);
     for (const file of ['hubify/bin/node', 'hubify/bin/tini', 'hubify/lib/hubify-proxy.mjs'])
       expect((await lstat(join(ours, 'runtime', file))).uid, file).toBe(CNB_USER);
   });
