@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import type { TestReport as HubTestReport } from '../../cli/hubtest/report.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(REPO_ROOT, 'dist', 'hubify.mjs');
@@ -47,20 +48,8 @@ export function describeRun(args: readonly string[], result: CliResult): string 
   return `hubify ${args.join(' ')} (exit ${result.code}, ${result.ms} ms)\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
 }
 
-/** A check of the `hubify test --json` report (cli/hubtest/report.ts). */
-export interface CheckResult {
-  name: string;
-  status: 'pass' | 'fail' | 'skip';
-  ms: number;
-  detail: string;
-}
-
-export interface TestReport {
-  image: string;
-  hubVersion: string;
-  checks: CheckResult[];
-  passed: boolean;
-}
+/** The `hubify test --json` report: cli/hubtest/report.ts's `TestReport` plus `passed` (its `formatJson`). */
+export type TestReport = HubTestReport & { passed: boolean };
 
 /**
  * Runs `hubify test IMAGE --hub-image HUB --json [...more]` and expects it to pass: exit 0, every

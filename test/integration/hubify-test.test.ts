@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectDocker, inspectImage, removeContainersByLabel, TEST_RUN_LABEL } from '../helpers/docker.ts';
+import type { CheckResult, TestReport as HubTestReport } from '../../cli/hubtest/report.ts';
 import { CLI, describeRun, runNode, type CliResult } from '../helpers/hubify-cli.ts';
 import { setUpOrFailEveryTest } from '../helpers/setup-guard.ts';
 import { ensureFixtures, type FixtureName } from '../images/build-fixtures.ts';
@@ -63,21 +64,7 @@ const BUILD_TIMEOUT_MS = 30 * 60_000;
 const RUN_TIMEOUT_MS = 5 * 60_000;
 
 /** The `--json` report: `TestReport` of cli/hubtest/report.ts plus `passed` (its `formatJson`). */
-interface CheckResult {
-  name: string;
-  status: 'pass' | 'fail' | 'skip';
-  ms: number;
-  detail: string;
-}
-interface TestReport {
-  image: string;
-  hubImage: string;
-  hubVersion: string;
-  runId: string;
-  checks: CheckResult[];
-  totalMs: number;
-  passed: boolean;
-}
+type TestReport = HubTestReport & { passed: boolean };
 
 let docker: Docker;
 let scratch: string;
